@@ -1,0 +1,62 @@
+"""The ``jakgraph`` command: each sub-command lives in its own module and registers itself here.
+
+Errors a user can cause print one line (``jakgraph: error: …``) and exit non-zero; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import JakgraphError, SourceError
+
+#: sub-command modules, in the order ``jakgraph --help`` lists them
+COMMAND_MODULES: tuple[str, ...] = (
+    "build",
+    "query",
+    "export",
+    "stats",
+    "coverage",
+    "validate",
+    "schema",
+    "serve",
+)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jakgraph",
+        description="The JAK-inhibitor / type I interferonopathy evidence graph: build, query, export, serve.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as err:
+            if err.name == f"{__name__}.{name}":
+                continue  # a command not written yet is simply not offered
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except SourceError as err:
+        print(f"jakgraph: error: {err}", file=sys.stderr)
+        return 2 if args.command == "validate" else 1
+    except JakgraphError as err:
+        print(f"jakgraph: error: {err}", file=sys.stderr)
+        return getattr(err, "exit_code", 1)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""``jakgraph build``: load ontology and data, derive, validate, write the dumps to dist/."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..build import build_graph, write_dumps
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("build", help="load, derive, validate and write dumps to dist/")
+    parser.add_argument("--output", type=Path, default=None, help="folder for the dumps (default: dist/)")
+    parser.add_argument("--no-validate", action="store_true", help="skip the SHACL check (not for releases)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    built = build_graph(validate=not args.no_validate)
+    dumps = write_dumps(built, args.output)
+    quads = len(built.store)
+    derived = sum(built.derived_counts.values())
+    status = "validated" if built.validation is not None else "NOT validated"
+    print(f"built {quads} quads ({derived} derived), {status}; dumps:")
+    for path in dumps:
+        print(f"  {path}")
+    return 0

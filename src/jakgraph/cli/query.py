@@ -1,0 +1,93 @@
+"""``jakgraph query``: run SPARQL on the built graph and print the results."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..build import build_graph
+from ..errors import JakgraphError, QuerySyntaxError, SourceError
+from ..namespaces import PREFIXES
+
+RESULT_FORMATS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("query", help="run a SPARQL query on the built graph")
+    parser.add_argument("sparql", nargs="?", help="the query text (project prefixes need no declaration)")
+    parser.add_argument("--file", "-f", type=Path, help="read the query from a file")
+    parser.add_argument(
+        "--format", default="table", choices=["table", *RESULT_FORMATS, *GRAPH_FORMATS], help="output format"
+    )
+    parser.set_defaults(handler=run)
+
+
+def read_query(args: argparse.Namespace) -> str:
+    if args.file is not None:
+        try:
+            return args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise SourceError(str(args.file), f"cannot read query file: {err.__class__.__name__}") from None
+    if args.sparql:
+        return args.sparql
+    raise JakgraphError("give a query, or --file FILE")
+
+
+def run_query(store: ox.Store, text: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    try:
+        return store.query(text, use_default_graph_as_union=True, prefixes=PREFIXES)
+    except SyntaxError as err:
+        raise QuerySyntaxError(f"SPARQL syntax error: {err}") from None
+
+
+def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in ("json", "xml", "csv", "tsv"):
+            return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON)).decode()
+        return "true" if bool(result) else "false"
+    if isinstance(result, ox.QueryTriples):
+        rdf = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
+        return result.serialize(format=rdf).decode()
+    if fmt in RESULT_FORMATS:
+        return result.serialize(format=RESULT_FORMATS[fmt]).decode()
+    if fmt in GRAPH_FORMATS:
+        raise JakgraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; a SELECT gives table, csv, tsv, json or xml")
+    return table(result)
+
+
+def table(solutions: ox.QuerySolutions) -> str:
+    names = [v.value for v in solutions.variables]
+    rows = [[_cell(row[name]) for name in names] for row in solutions]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    line = "  ".join(n.ljust(w) for n, w in zip(names, widths))
+    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join([line, "  ".join("-" * w for w in widths), *body, f"({len(rows)} rows)"])
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in PREFIXES.items():
+            if term.value.startswith(namespace) and "/" not in term.value[len(namespace):]:
+                return f"{prefix}:{term.value[len(namespace):]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+def run(args: argparse.Namespace) -> int:
+    text = read_query(args)
+    built = build_graph(validate=False)
+    output = render(run_query(built.store, text), args.format)
+    sys.stdout.write(output if output.endswith("\n") else output + "\n")
+    return 0

@@ -1,0 +1,112 @@
+"""Every IRI jakgraph mints or relies on, in one place.
+
+IRIs under https://w3id.org/jakgraph/ never change once published, so they are spelled exactly once,
+here; everything else imports them.
+"""
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+
+BASE = "https://w3id.org/jakgraph/"
+
+JAK = Namespace(BASE + "vocab/")          # the OWL vocabulary (classes, properties, concepts)
+ONTOLOGY_IRI = URIRef(BASE + "ontology")
+
+# instance "folders": one prefix per folder, because Turtle local names cannot hold "/"
+DRUG = Namespace(BASE + "drug/")
+DISEASE = Namespace(BASE + "disease/")
+GENE = Namespace(BASE + "gene/")
+PROTEIN = Namespace(BASE + "protein/")
+PATHWAY = Namespace(BASE + "pathway/")
+FINDING = Namespace(BASE + "finding/")
+STATEMENT = Namespace(BASE + "statement/")
+COHORT = Namespace(BASE + "cohort/")
+DOSE = Namespace(BASE + "dose/")
+DURATION = Namespace(BASE + "duration/")
+OUTCOME = Namespace(BASE + "outcome/")
+ADVERSE_EVENT = Namespace(BASE + "adverse-event/")
+SWITCH = Namespace(BASE + "switch/")
+SENTENCE = Namespace(BASE + "sentence/")
+PUBLICATION = Namespace(BASE + "publication/")
+REFERENCE = Namespace(BASE + "reference/")
+SOURCE = Namespace(BASE + "source/")
+GRAPH = Namespace(BASE + "graph/")
+EXAMPLE = Namespace(BASE + "example/")
+
+# named graphs of the dataset; the default graph is the union of all of them
+LETTER_GRAPH = GRAPH["letter"]           # facts read from the Banday et al. letter, with provenance
+BACKGROUND_GRAPH = GRAPH["background"]   # facts from other sources (targets, pathways, identifiers)
+DERIVED_GRAPH = GRAPH["derived"]         # triples the build computes (truthy edges, computed doses)
+ONTOLOGY_GRAPH = GRAPH["ontology"]       # the jakgraph OWL vocabulary
+SHAPES_GRAPH = GRAPH["shapes"]           # the SHACL shapes
+EXAMPLES_GRAPH = GRAPH["examples"]       # example SPARQL queries (sh:SPARQLExecutable)
+
+BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
+OBO = Namespace("http://purl.obolibrary.org/obo/")
+QUDT = Namespace("http://qudt.org/schema/qudt/")
+UNIT = Namespace("http://qudt.org/vocab/unit/")
+SCHEMA = Namespace("https://schema.org/")
+CITO = Namespace("http://purl.org/spar/cito/")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+
+#: The project's prefixes: listed at /prefixes, in the Service Description, usable undeclared in queries.
+PREFIXES: dict[str, str] = {
+    "jak": str(JAK),
+    "drug": str(DRUG),
+    "disease": str(DISEASE),
+    "gene": str(GENE),
+    "protein": str(PROTEIN),
+    "pathway": str(PATHWAY),
+    "finding": str(FINDING),
+    "stmt": str(STATEMENT),
+    "cohort": str(COHORT),
+    "dose": str(DOSE),
+    "duration": str(DURATION),
+    "outcome": str(OUTCOME),
+    "ae": str(ADVERSE_EVENT),
+    "switch": str(SWITCH),
+    "sentence": str(SENTENCE),
+    "pub": str(PUBLICATION),
+    "ref": str(REFERENCE),
+    "source": str(SOURCE),
+    "graph": str(GRAPH),
+    "example": str(EXAMPLE),
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "sh": "http://www.w3.org/ns/shacl#",
+    "schema": str(SCHEMA),
+    "biolink": str(BIOLINK),
+    "obo": str(OBO),
+    "qudt": str(QUDT),
+    "unit": str(UNIT),
+    "cito": str(CITO),
+    "void": str(VOID),
+    "sd": str(SD),
+    "dcat": str(DCAT),
+    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "HP": "http://purl.obolibrary.org/obo/HP_",
+    "GO": "http://purl.obolibrary.org/obo/GO_",
+    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+    "UO": "http://purl.obolibrary.org/obo/UO_",
+    "ECO": "http://purl.obolibrary.org/obo/ECO_",
+    "RO": "http://purl.obolibrary.org/obo/RO_",
+    "SEPIO": "http://purl.obolibrary.org/obo/SEPIO_",
+    "DOID": "http://purl.obolibrary.org/obo/DOID_",
+}
+
+
+def sparql_prologue(prefixes: dict[str, str] = PREFIXES) -> str:
+    """PREFIX declarations for every project prefix, for queries that use them undeclared."""
+    return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+
+
+def iri(value: str) -> URIRef:
+    """An IRI under the jakgraph base from a path such as ``drug/ruxolitinib``."""
+    return URIRef(BASE + value.lstrip("/"))

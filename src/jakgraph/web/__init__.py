@@ -1,0 +1,1 @@
+"""The HTTP side of jakgraph: a FastAPI application whose routers each serve one concern."""

@@ -1,0 +1,18 @@
+"""Wire the application: settings, the graph, the routers. Nothing else happens here."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from ..config import Settings
+from .routers import ROUTERS
+from .state import AppState
+
+
+def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
+    settings = settings if settings is not None else Settings()
+    app_state = state if state is not None else AppState.create(settings)
+    app = FastAPI(title="jakgraph", version="0.1.0", docs_url="/api-docs", redoc_url=None)
+    app.state.jak = app_state
+    for router in ROUTERS:
+        app.include_router(router)
+    return app
