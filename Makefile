@@ -5,12 +5,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# the query UI's front-end assets: npm package -> ignored node_modules/ -> ignored vendor/ in the package
+NPM          ?= npm
+YASGUI_BUILD := node_modules/@zazuko/yasgui/build
+VENDOR       := src/jakgraph/web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.vendored-stamp
 
-.PHONY: all install build validate serve test bench bench-scale clean
+.PHONY: all install vendor build validate serve test bench bench-scale clean
 
 all: test
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(VENDOR_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
@@ -18,16 +23,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+node_modules/.package-lock.json: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --ignore-scripts
+
+$(VENDOR_STAMP): node_modules/.package-lock.json
+	mkdir -p $(VENDOR)/yasgui
+	cp $(YASGUI_BUILD)/yasgui.min.js $(YASGUI_BUILD)/yasgui.min.css $(VENDOR)/yasgui/
+	cp node_modules/@zazuko/yasgui/package.json $(VENDOR)/yasgui/package.json
+	touch $(VENDOR_STAMP)
+
+vendor: $(VENDOR_STAMP)
+
 build: $(STAMP)
 	$(BIN)/jakgraph build
 
 validate: $(STAMP)
 	$(BIN)/jakgraph validate
 
-serve: build
+serve: build $(VENDOR_STAMP)
 	$(BIN)/jakgraph serve --host $(HOST) --port $(PORT)
 
-test: build
+test: build $(VENDOR_STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: build
@@ -37,4 +53,4 @@ bench-scale: build
 	$(BIN)/python benchmarks/scale.py
 
 clean:
-	rm -rf dist build .pytest_cache
+	rm -rf dist build .pytest_cache $(VENDOR)
