@@ -24,3 +24,18 @@ class Settings:
     store_dir: Path | None = field(
         default_factory=lambda: Path(_env("STORE", "")) if _env("STORE", "") else None
     )
+    # -- safety and curator writes (see README "safety") --------------------------------------------
+    #: the bearer token that turns curator writes on (/update, PUT/POST/DELETE /store); None: writes off
+    update_token: str | None = field(default_factory=lambda: _env("UPDATE_TOKEN", "") or None)
+    #: SERVICE endpoints a query may call (space- or comma-separated IRIs); empty: no SERVICE at all
+    service_allowlist: tuple[str, ...] = field(
+        default_factory=lambda: tuple(v for v in _env("SERVICE_ALLOWLIST", "").replace(",", " ").split() if v)
+    )
+    #: most bytes of query or update text (413 for a larger body, 414 for a longer URL)
+    max_query_bytes: int = field(default_factory=lambda: int(_env("MAX_QUERY_BYTES", "65536")))
+    #: most bytes of an RDF body sent to PUT/POST /store
+    max_upload_bytes: int = field(default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))))
+    #: queries that may run at once; more get 503 with Retry-After
+    max_concurrent_queries: int = field(default_factory=lambda: int(_env("MAX_CONCURRENT_QUERIES", "8")))
+    #: where the JSON access log goes: "-" for standard error, a file path, or "" for nowhere
+    access_log: str = field(default_factory=lambda: _env("ACCESS_LOG", "-"))
