@@ -40,6 +40,8 @@ DERIVED_GRAPH = GRAPH["derived"]         # triples the build computes (truthy ed
 ONTOLOGY_GRAPH = GRAPH["ontology"]       # the jakgraph OWL vocabulary
 SHAPES_GRAPH = GRAPH["shapes"]           # the SHACL shapes
 EXAMPLES_GRAPH = GRAPH["examples"]       # example SPARQL queries (sh:SPARQLExecutable)
+#: extra RDF loaded alongside (``jakgraph load``/``serve --load``): one named graph per file, never validated
+LOADED_GRAPHS = Namespace(BASE + "graph/loaded/")
 
 BIOLINK = Namespace("https://w3id.org/biolink/vocab/")
 OBO = Namespace("http://purl.obolibrary.org/obo/")
