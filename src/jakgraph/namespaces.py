@@ -32,6 +32,8 @@ REFERENCE = Namespace(BASE + "reference/")
 SOURCE = Namespace(BASE + "source/")
 GRAPH = Namespace(BASE + "graph/")
 EXAMPLE = Namespace(BASE + "example/")
+SHAPE = Namespace(BASE + "shape/")         # the SHACL shapes (node shapes, property shapes, SPARQL constraints)
+SHAPES_IRI = URIRef(BASE + "shapes")       # the shapes document: its sh:declare prefixes serve SPARQL constraints
 
 # named graphs of the dataset; the default graph is the union of all of them
 LETTER_GRAPH = GRAPH["letter"]           # facts read from the Banday et al. letter, with provenance
@@ -75,6 +77,7 @@ PREFIXES: dict[str, str] = {
     "source": str(SOURCE),
     "graph": str(GRAPH),
     "example": str(EXAMPLE),
+    "shape": str(SHAPE),
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "owl": "http://www.w3.org/2002/07/owl#",
