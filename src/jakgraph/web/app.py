@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ..config import Settings
+from . import guards
 from .routers import ROUTERS
 from .state import AppState
 
@@ -13,6 +14,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app_state = state if state is not None else AppState.create(settings)
     app = FastAPI(title="jakgraph", version="0.1.0", docs_url="/api-docs", redoc_url=None)
     app.state.jak = app_state
+    guards.install(app, settings)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -3,4 +3,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from . import graph_store, health, update
+
+ROUTERS: list[APIRouter] = [health.router, update.router, graph_store.router]

@@ -1,0 +1,166 @@
+"""Request guards around the whole application: size caps, the concurrent-query cap, and error handlers
+that never let a stack trace reach a client.
+
+``install(app, settings)`` is the one call ``create_app`` makes; it adds (outermost first) the access log,
+the limits middleware, and the exception handlers.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..config import Settings
+from ..safety import PolicyViolation
+from . import access_log
+
+log = logging.getLogger("jakgraph.web")
+
+#: paths whose requests carry SPARQL text (capped at Settings.max_query_bytes)
+QUERY_PATHS = frozenset({"/sparql", "/sparql/"})
+UPDATE_PATHS = frozenset({"/update", "/update/"})
+#: Graph Store Protocol uploads (capped at Settings.max_upload_bytes)
+UPLOAD_PATHS = frozenset({"/store", "/store/"})
+RETRY_AFTER_SECONDS = 1
+
+
+def error_body(status: int, message: str, request_id: str | None) -> dict[str, object]:
+    return {"error": message, "status": status, "request_id": request_id}
+
+
+async def _send_error(send: Send, scope: Scope, status: int, message: str,
+                      headers: dict[str, str] | None = None) -> None:
+    payload = json.dumps(error_body(status, message, access_log.request_id(scope))).encode("utf-8")
+    raw_headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload if scope.get("method") != "HEAD" else b""})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class LimitsMiddleware:
+    """413/414 for SPARQL text over the cap, 413 for uploads over the cap, 503 when the query slots are full.
+
+    The concurrent-query cap is a counter (a semaphore that never waits) around the query endpoint:
+    a request that finds every slot taken is answered at once with 503 and ``Retry-After``.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.running = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        is_query = path in QUERY_PATHS
+        if is_query or path in UPDATE_PATHS:
+            cap = self.settings.max_query_bytes
+            kind = "query" if is_query else "update"
+        elif path in UPLOAD_PATHS:
+            cap = self.settings.max_upload_bytes
+            kind = "upload"
+        else:
+            await self.app(scope, receive, send)
+            return
+        if kind != "upload":
+            refusal = _url_too_long(scope.get("query_string", b""), cap)
+            if refusal:
+                await _send_error(send, scope, 414, f"the {kind} in the URL is longer than {cap} bytes: "
+                                  "send it in a POST body (and keep it under the cap)")
+                return
+        length = _content_length(scope)
+        if length is not None and length > cap:
+            await _send_error(send, scope, 413, f"the {kind} body is larger than {cap} bytes")
+            return
+        if is_query:
+            if self.running >= self.settings.max_concurrent_queries:
+                await _send_error(send, scope, 503, "too many queries are running: retry shortly",
+                                  {"Retry-After": str(RETRY_AFTER_SECONDS)})
+                return
+            self.running += 1
+        started = False
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message.get("type") == "http.request":
+                received += len(message.get("body", b""))
+                if received > cap:
+                    raise _BodyTooLarge()
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except _BodyTooLarge:
+            if not started:
+                await _send_error(send, scope, 413, f"the {kind} body is larger than {cap} bytes")
+        finally:
+            if is_query:
+                self.running -= 1
+
+
+def _content_length(scope: Scope) -> int | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _url_too_long(query_string: bytes, cap: int) -> bool:
+    if len(query_string) > 3 * cap + 4096:
+        return True
+    try:
+        params = parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+    except ValueError:
+        return False
+    return any(len(value.encode("utf-8", "surrogatepass")) > cap
+               for name in ("query", "update") for value in params.get(name, []))
+
+
+def _request_id(request: Request) -> str | None:
+    return access_log.request_id(request.scope)
+
+
+async def _policy_violation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, PolicyViolation)
+    return JSONResponse(error_body(exc.status, str(exc), _request_id(request)), status_code=exc.status)
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """The last resort: a short message and the request id; the trace goes to the server log only."""
+    rid = _request_id(request)
+    log.error("unhandled error in %s %s (request %s)", request.method, request.url.path, rid,
+              exc_info=(type(exc), exc, exc.__traceback__))
+    return JSONResponse(
+        error_body(500, "internal error: the server log has the details under this request id", rid),
+        status_code=500,
+    )
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Add the guards to an application (called once from create_app)."""
+    app.add_middleware(LimitsMiddleware, settings=settings)
+    app.add_middleware(access_log.AccessLogMiddleware)
+    app.add_exception_handler(PolicyViolation, _policy_violation)
+    app.add_exception_handler(Exception, _internal_error)
+    access_log.configure(settings.access_log)

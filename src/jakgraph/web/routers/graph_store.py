@@ -1,0 +1,194 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store (indirect identification: ``?graph=IRI`` or ``?default``).
+
+GET and HEAD read one graph (Turtle, N-Triples, RDF/XML or JSON-LD by Accept) and are always on.
+PUT (replace), POST (merge) and DELETE need the curator token; with writes off they answer 405. Each write
+is one validated transaction (see ``jakgraph.writes``): 422 with the SHACL report if the graph would not
+conform, and the graph exactly as before. ``?default`` is the store's own default graph (where updates
+without GRAPH write), not the union the query endpoint shows; ``graph:shapes`` and ``graph:derived`` are
+read-only. ``?graph=`` takes an absolute IRI, or a project prefixed name such as ``graph:letter``.
+"""
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import JakgraphError
+from ...namespaces import PREFIXES
+from ...writes import GraphName, parse_graph_payload
+from ..auth import require_curator, writes_enabled
+from ..writing import committed, error, read_body, refused, writer
+
+router = APIRouter(tags=["graph store"])
+
+#: what GET can answer with, in order of preference when the client does not care
+RESULT_FORMATS: list[tuple[str, ox.RdfFormat]] = [
+    ("text/turtle", ox.RdfFormat.TURTLE),
+    ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ("application/ld+json", ox.RdfFormat.JSON_LD),
+]
+WRITES_OFF = ("curator writes are off on this server (start it with --update-token-file FILE or "
+              "JAKGRAPH_UPDATE_TOKEN); GET and HEAD still read graphs")
+_GRAPH_PARAMS = {"graph": {"name": "graph", "in": "query", "required": False, "schema": {"type": "string"},
+                           "description": "the graph's IRI (or a project prefixed name, e.g. graph:letter)"},
+                 "default": {"name": "default", "in": "query", "required": False, "schema": {"type": "string"},
+                             "allowEmptyValue": True, "description": "present: the default graph"}}
+_OPENAPI = {"parameters": list(_GRAPH_PARAMS.values())}
+_BODY = {"requestBody": {"content": {media: {"schema": {"type": "string"}} for media, _ in RESULT_FORMATS}}}
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(message)
+
+
+def _target(request: Request) -> GraphName:
+    graphs = request.query_params.getlist("graph")
+    default = "default" in request.query_params
+    if default and graphs:
+        raise _BadRequest(400, "give ?graph=IRI or ?default, not both")
+    if not default and not graphs:
+        raise _BadRequest(400, "name the graph: ?graph=IRI or ?default")
+    if len(graphs) > 1:
+        raise _BadRequest(400, "give one ?graph=IRI")
+    if default:
+        return ox.DefaultGraph()
+    value = graphs[0].strip()
+    prefix, _, local = value.partition(":")
+    if prefix in PREFIXES and not local.startswith("//"):
+        value = PREFIXES[prefix] + local
+    if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
+        raise _BadRequest(400, f"?graph must be an absolute IRI (got {graphs[0]!r})")
+    try:
+        return ox.NamedNode(value)
+    except ValueError:
+        raise _BadRequest(400, f"?graph is not a valid IRI: {graphs[0]!r}") from None
+
+
+def _negotiate(accept: str | None) -> tuple[str, ox.RdfFormat] | None:
+    if not accept or not accept.strip():
+        return RESULT_FORMATS[0]
+    best: tuple[float, int, tuple[str, ox.RdfFormat]] | None = None
+    for part in accept.split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        for rank, (name, fmt) in enumerate(RESULT_FORMATS):
+            if media in (name, "*/*") or (media.endswith("/*") and name.startswith(media[:-1])):
+                candidate = (q, -rank, (name, fmt))
+                if best is None or candidate[:2] > best[:2]:
+                    best = candidate
+    return best[2] if best else None
+
+
+def _read(store: ox.Store, graph: GraphName, fmt: ox.RdfFormat) -> bytes | None:
+    exists = isinstance(graph, ox.DefaultGraph) or store.contains_named_graph(graph) or next(
+        iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
+    if not exists:
+        return None
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)]
+    prefixes = _used_prefixes(triples) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    if prefixes:
+        return ox.serialize(triples, format=fmt, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt)
+
+
+def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
+            if isinstance(t, ox.NamedNode)}
+    iris |= {t.datatype.value for triple in triples for t in (triple.object,) if isinstance(t, ox.Literal)}
+    return {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+@router.api_route("/store", methods=["GET", "HEAD"], summary="Read one graph (Graph Store Protocol)",
+                  responses={200: {"content": {m: {} for m, _ in RESULT_FORMATS}}, 400: {}, 404: {}, 406: {}},
+                  openapi_extra=_OPENAPI)
+async def store_get(request: Request) -> Response:
+    try:
+        graph = _target(request)
+    except _BadRequest as err:
+        return error(request, err.status, str(err))
+    chosen = _negotiate(request.headers.get("accept"))
+    if chosen is None:
+        known = ", ".join(m for m, _ in RESULT_FORMATS)
+        return error(request, 406, f"cannot answer in the formats you accept; choose one of: {known}")
+    media, fmt = chosen
+    payload = await run_in_threadpool(_read, request.app.state.jak.graph.store, graph, fmt)
+    if payload is None:
+        return error(request, 404, f"no graph <{graph.value}>" if isinstance(graph, ox.NamedNode) else "no graph")
+    charset = "; charset=utf-8" if media != "application/ld+json" else ""
+    return Response(payload, media_type=media + charset, headers={"Vary": "Accept"})
+
+
+def _write_guard(request: Request) -> Response | None:
+    if not writes_enabled(request):
+        return error(request, 405, WRITES_OFF, headers={"Allow": "GET, HEAD"})
+    require_curator(request)
+    return None
+
+
+async def _payload(request: Request, graph: GraphName) -> list[ox.Quad]:
+    body = await read_body(request, request.app.state.jak.settings.max_upload_bytes, "upload")
+    media = request.headers.get("content-type", "")
+    base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query="", fragment=""))
+    return await run_in_threadpool(parse_graph_payload, body, media, graph, base)
+
+
+_WRITE_RESPONSES = {200: {"description": "committed; a JSON summary"}, 201: {"description": "graph created"},
+                    400: {}, 401: {}, 403: {}, 404: {}, 405: {"description": "writes are off"}, 413: {},
+                    415: {}, 422: {"description": "the graph would not conform: the SHACL report"}}
+
+
+@router.put("/store", summary="Replace one graph (curators; bearer token)", responses=_WRITE_RESPONSES,
+            openapi_extra={**_OPENAPI, **_BODY})
+async def store_put(request: Request) -> Response:
+    return await _write(request, "put")
+
+
+@router.post("/store", summary="Merge triples into one graph (curators; bearer token)", responses=_WRITE_RESPONSES,
+             openapi_extra={**_OPENAPI, **_BODY})
+async def store_post(request: Request) -> Response:
+    return await _write(request, "post")
+
+
+@router.delete("/store", summary="Delete one graph (curators; bearer token)", responses=_WRITE_RESPONSES,
+               openapi_extra=_OPENAPI)
+async def store_delete(request: Request) -> Response:
+    return await _write(request, "delete")
+
+
+async def _write(request: Request, method: str) -> Response:
+    guard = _write_guard(request)
+    if guard is not None:
+        return guard
+    try:
+        graph = _target(request)
+    except _BadRequest as err:
+        return error(request, err.status, str(err))
+    target = writer(request)
+    try:
+        if method == "delete":
+            result = await run_in_threadpool(target.delete_graph, graph)
+            return committed(request, result)
+        quads = await _payload(request, graph)
+        operation = target.replace_graph if method == "put" else target.merge_graph
+        result, created = await run_in_threadpool(operation, graph, quads)
+    except JakgraphError as err:
+        return refused(request, err)
+    if created:
+        location = str(request.url)
+        return committed(request, result, status=201, headers={"Location": location})
+    return committed(request, result)
