@@ -32,6 +32,8 @@ REFERENCE = Namespace(BASE + "reference/")
 SOURCE = Namespace(BASE + "source/")
 GRAPH = Namespace(BASE + "graph/")
 EXAMPLE = Namespace(BASE + "example/")
+#: the public SPARQL endpoint: schema:target of the example queries, void:sparqlEndpoint of the dataset
+SPARQL_ENDPOINT_IRI = URIRef(BASE + "sparql")
 SHAPE = Namespace(BASE + "shape/")         # the SHACL shapes (node shapes, property shapes, SPARQL constraints)
 SHAPES_IRI = URIRef(BASE + "shapes")       # the shapes document: its sh:declare prefixes serve SPARQL constraints
 
