@@ -5,7 +5,7 @@ from fastapi import FastAPI
 
 from ..config import Settings
 from . import guards
-from .routers import ROUTERS
+from .routers import LAST_ROUTERS, ROUTERS
 from .state import AppState
 
 
@@ -16,5 +16,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.state.jak = app_state
     guards.install(app, settings)
     for router in ROUTERS:
+        app.include_router(router)
+    for router in LAST_ROUTERS:  # the catch-all for IRIs and the 404 page, after every other route
         app.include_router(router)
     return app
