@@ -56,6 +56,9 @@ CITO = Namespace("http://purl.org/spar/cito/")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SPDX = Namespace("http://spdx.org/rdf/terms#")            # checksums of the dumps (DCAT 3)
+IANA_MEDIA = Namespace("https://www.iana.org/assignments/media-types/")  # dcat:mediaType of the dumps
+CC_BY_4 = URIRef("https://creativecommons.org/licenses/by/4.0/")       # the data licence
 
 #: The project's prefixes: listed at /prefixes, in the Service Description, usable undeclared in queries.
 PREFIXES: dict[str, str] = {
