@@ -38,3 +38,15 @@ class ValidationFailed(JakgraphError):
 
 class FormatNotSupported(JakgraphError):
     """An output or input format that jakgraph cannot produce or read."""
+
+
+class NotAcceptable(FormatNotSupported):
+    """The client accepts no format the result can be given in (HTTP 406); names the formats on offer."""
+
+
+class EngineUnavailable(JakgraphError):
+    """The query engine cannot take a query now: every worker busy past the wait limit, or a backend down."""
+
+
+class QueryFailed(JakgraphError):
+    """The engine failed while evaluating a query that parsed (a worker crash, a storage error)."""
