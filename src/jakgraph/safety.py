@@ -290,7 +290,8 @@ def check_service_target(term: URIRef | Variable, allowlist: Sequence[str],
     if address is not None:
         addresses = [address]
     else:
-        if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        bare = host.lower().rstrip(".")
+        if bare in ("localhost", "localhost.localdomain") or bare.endswith(".localhost"):
             raise ServiceRefused(f"SERVICE <{iri}> is refused: {host} is the local machine")
         try:
             found = (resolver or _system_resolver)(host, parts.port)

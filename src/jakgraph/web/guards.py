@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..safety import PolicyViolation
+from ..safety import PolicyViolation, warm_parser
 from . import access_log
 
 log = logging.getLogger("jakgraph.web")
@@ -39,10 +39,6 @@ async def _send_error(send: Send, scope: Scope, status: int, message: str,
     raw_headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload if scope.get("method") != "HEAD" else b""})
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 class LimitsMiddleware:
@@ -89,28 +85,38 @@ class LimitsMiddleware:
                 return
             self.running += 1
         started = False
+        refused = False
         received = 0
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused, started
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message.get("type") == "http.request":
                 received += len(message.get("body", b""))
                 if received > cap:
-                    raise _BodyTooLarge()
+                    # answer 413 now; the application sees the client go away and its answer is dropped
+                    refused = True
+                    if not started:
+                        started = True
+                        await _send_error(send, scope, 413, f"the {kind} body is larger than {cap} bytes")
+                    return {"type": "http.disconnect"}
             return message
 
         async def watching_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
         try:
             await self.app(scope, counting_receive, watching_send)
-        except _BodyTooLarge:
-            if not started:
-                await _send_error(send, scope, 413, f"the {kind} body is larger than {cap} bytes")
+        except Exception:
+            if not refused:
+                raise
         finally:
             if is_query:
                 self.running -= 1
@@ -164,3 +170,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(PolicyViolation, _policy_violation)
     app.add_exception_handler(Exception, _internal_error)
     access_log.configure(settings.access_log)
+    warm_parser()  # rdflib builds its SPARQL grammar on the first parse: pay that at start, not on a request
