@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "schema",
     "serve",
+    "load",
+    "push",
 )
 
 
