@@ -43,16 +43,21 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(err: Exception) -> str:
+    """The error's message on one line (parsers such as Oxigraph's put line breaks in theirs)."""
+    return " ".join(str(err).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except SourceError as err:
-        print(f"jakgraph: error: {err}", file=sys.stderr)
+        print(f"jakgraph: error: {one_line(err)}", file=sys.stderr)
         return 2 if args.command == "validate" else 1
     except JakgraphError as err:
-        print(f"jakgraph: error: {err}", file=sys.stderr)
+        print(f"jakgraph: error: {one_line(err)}", file=sys.stderr)
         return getattr(err, "exit_code", 1)
     except KeyboardInterrupt:
         return 130
