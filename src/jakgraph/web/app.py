@@ -1,6 +1,9 @@
 """Wire the application: settings, the graph, the routers. Nothing else happens here."""
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from ..config import Settings
@@ -12,7 +15,7 @@ from .state import AppState
 def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     settings = settings if settings is not None else Settings()
     app_state = state if state is not None else AppState.create(settings)
-    app = FastAPI(title="jakgraph", version="0.1.0", docs_url="/api-docs", redoc_url=None)
+    app = FastAPI(title="jakgraph", version="0.1.0", docs_url="/api-docs", redoc_url=None, lifespan=_lifespan)
     app.state.jak = app_state
     guards.install(app, settings)
     for router in ROUTERS:
@@ -20,3 +23,15 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     for router in LAST_ROUTERS:  # the catch-all for IRIs and the 404 page, after every other route
         app.include_router(router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the query engine with the server if asked (``warm_start``), stop its workers at shutdown."""
+    state = app.state.jak
+    if state.settings.warm_start:
+        await state.engine.start()
+    try:
+        yield
+    finally:
+        await state.engine.close()

@@ -1,18 +1,25 @@
 """What every request needs: the settings and the built graph (its Oxigraph store and rdflib dataset)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import Request
 
 from ..build import BuiltGraph, build_graph
 from ..config import Settings
+from ..engine.base import QueryEngine
 
 
 @dataclass
 class AppState:
     settings: Settings
     graph: BuiltGraph
+    #: answers /sparql; by default the embedded engine over ``graph.store`` (``embedded_engine``)
+    engine: QueryEngine = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.engine is None:
+            self.engine = embedded_engine(self.graph, self.settings)
 
     @classmethod
     def create(cls, settings: Settings) -> "AppState":
@@ -23,3 +30,18 @@ class AppState:
 def app_state(request: Request) -> AppState:
     """FastAPI dependency: the application's state."""
     return request.app.state.jak
+
+
+def embedded_engine(graph: BuiltGraph, settings: Settings) -> QueryEngine:
+    """The worker-process pool over the graph's store, configured from the settings (not started yet)."""
+    from ..engine.execute import ExecutionOptions
+    from ..engine.pool import WorkerPool
+    from ..namespaces import BASE, PREFIXES
+
+    # Turtle/RDF-XML output gets the jakgraph prefixes and the core vocabularies (besides those the query
+    # uses); handing Oxigraph all 48 prefixes would cost more than most queries do
+    core = {"rdf", "rdfs", "xsd", "owl"}
+    output_prefixes = {name: ns for name, ns in PREFIXES.items() if ns.startswith(BASE) or name in core}
+    options = ExecutionOptions(max_rows=settings.max_result_rows, base_iri=settings.base_url,
+                               prefixes=PREFIXES, output_prefixes=output_prefixes)
+    return WorkerPool(graph.store, size=settings.query_workers, timeout=settings.query_timeout, options=options)

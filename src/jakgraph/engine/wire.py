@@ -1,0 +1,47 @@
+"""The messages between the pool and its worker processes: length-prefixed pickles over a socket pair.
+
+A frame is a 4-byte big-endian length and that many bytes of pickle. Requests carry only strings and
+tuples (formats travel by name), responses carry the serialised body as bytes.
+"""
+from __future__ import annotations
+
+import pickle
+import socket
+import struct
+from typing import Any
+
+__all__ = ["HEADER", "encode", "decode", "recv_frame", "send_frame"]
+
+HEADER = struct.Struct("!I")
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
+def encode(message: Any) -> bytes:
+    payload = pickle.dumps(message, protocol=_PROTOCOL)
+    return HEADER.pack(len(payload)) + payload
+
+
+def decode(payload: bytes) -> Any:
+    return pickle.loads(payload)  # noqa: S301 - frames come only from our own worker processes
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    got = 0
+    while got < size:
+        n = sock.recv_into(view[got:], size - got)
+        if n == 0:
+            raise EOFError("the other end closed the connection")
+        got += n
+    return bytes(buffer)
+
+
+def recv_frame(sock: socket.socket) -> Any:
+    """Block until one whole frame has arrived; EOFError when the other end is gone."""
+    (size,) = HEADER.unpack(_recv_exactly(sock, HEADER.size))
+    return decode(_recv_exactly(sock, size))
+
+
+def send_frame(sock: socket.socket, message: Any) -> None:
+    sock.sendall(encode(message))

@@ -1,0 +1,147 @@
+"""Content negotiation: the ``Accept`` header with q-values, and the ``format=`` parameter that overrides it.
+
+RFC 9110 rules: each offered media type gets the q-value of the most specific range that matches it
+(``text/csv`` beats ``text/*`` beats ``*/*``); q=0 means "not this"; among equal q-values the type the
+client named most specifically wins, then the server's order. A missing or empty ``Accept`` accepts
+anything (the server's first choice).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TypeVar
+
+from ..engine.formats import ResultFormat, by_name
+from ..errors import NotAcceptable
+from .protocol import RequestError
+
+__all__ = ["Offer", "MediaRange", "choose", "choose_format", "parse_accept", "quality"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One entry of an ``Accept`` header."""
+
+    type: str
+    subtype: str
+    q: float
+
+    @property
+    def specificity(self) -> int:
+        """2 for ``type/subtype``, 1 for ``type/*``, 0 for ``*/*``."""
+        return 0 if self.type == "*" else 1 if self.subtype == "*" else 2
+
+    def matches(self, media_type: str) -> bool:
+        kind, _, sub = media_type.partition("/")
+        return (self.type in ("*", kind)) and (self.subtype in ("*", sub))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Something the server can send: its media types (the first is the canonical one) and a value."""
+
+    media_types: tuple[str, ...]
+    value: object
+
+
+@lru_cache(maxsize=256)
+def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
+    """The media ranges of an ``Accept`` header, leniently: malformed entries are skipped.
+
+    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/csv;q=0.5, application/*, */*;q=0")]
+    [('text', 'csv', 0.5), ('application', '*', 1.0), ('*', '*', 0.0)]
+    """
+    if header is None or not header.strip():
+        return (MediaRange("*", "*", 1.0),)
+    ranges: list[MediaRange] = []
+    for entry in header.split(","):
+        media, *params = entry.split(";")
+        kind, slash, sub = media.strip().lower().partition("/")
+        if not slash or not kind or not sub or (kind == "*" and sub != "*"):
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = min(max(float(value.strip()), 0.0), 1.0)
+                except ValueError:
+                    q = 0.0
+        ranges.append(MediaRange(kind, sub, q))
+    return tuple(ranges) if ranges else (MediaRange("*", "*", 1.0),)
+
+
+def quality(ranges: Sequence[MediaRange], media_type: str) -> tuple[float, int]:
+    """(q-value, specificity) the client gives ``media_type``: from its most specific matching range."""
+    best: MediaRange | None = None
+    for candidate in ranges:
+        if candidate.matches(media_type) and (best is None or candidate.specificity > best.specificity):
+            best = candidate
+    return (0.0, -1) if best is None else (best.q, best.specificity)
+
+
+def choose(accept: str | None, offers: Sequence[T], media_types: Sequence[Sequence[str]]) -> T | None:
+    """The offer the client prefers, or None when it accepts none of them.
+
+    ``media_types[i]`` are the types that select ``offers[i]``; ``offers`` are in the server's order.
+    """
+    ranges = parse_accept(accept)
+    best: tuple[float, int, int] | None = None
+    chosen: T | None = None
+    for index, (offer, types) in enumerate(zip(offers, media_types)):
+        q, specificity = max(quality(ranges, media_type) for media_type in types)
+        if q <= 0:
+            continue
+        key = (q, specificity, -index)
+        if best is None or key > best:
+            best, chosen = key, offer
+    return chosen
+
+
+@lru_cache(maxsize=512)
+def _choose_cached(accept: str | None, offered: tuple[ResultFormat, ...]) -> ResultFormat | None:
+    return choose(accept, offered, [fmt.media_types for fmt in offered])
+
+
+def choose_format(offered: tuple[ResultFormat, ...], accept: str | None,
+                  format_param: str | None) -> ResultFormat | None:
+    """The format of ``offered`` to send: ``format=`` if given (a short name or a media type), else Accept.
+
+    Raises :class:`~jakgraph.web.protocol.RequestError` (400) for a ``format=`` value that names no format
+    at all; returns None when the value names a format of the other family or nothing is acceptable.
+    """
+    if format_param is None:
+        return _choose_cached(accept, offered)
+    value = format_param.strip().lower()
+    family = offered[0].family
+    if "/" in value:
+        media_type = value.split(";")[0].strip()
+        for fmt in offered:
+            if media_type in fmt.media_types:
+                return fmt
+        if not _known_media_type(media_type):
+            raise RequestError(f"format={format_param!r} is not a media type this endpoint knows")
+        return None
+    fmt = by_name(family, value)
+    if fmt is not None and fmt in offered:
+        return fmt
+    if by_name("solutions", value) is None and by_name("graph", value) is None:
+        raise RequestError(f"format={format_param!r} is not a format this endpoint knows")
+    return None
+
+
+def _known_media_type(media_type: str) -> bool:
+    from ..engine.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS
+
+    return any(media_type in fmt.media_types for fmt in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS))
+
+
+def not_acceptable(what: str, offered: Sequence[ResultFormat], accept: str | None,
+                   format_param: str | None) -> NotAcceptable:
+    """The 406 error: what was asked for, and what could have been served."""
+    asked = f"format={format_param}" if format_param is not None else f"Accept: {accept}"
+    listing = ", ".join(fmt.media_type for fmt in offered)
+    return NotAcceptable(f"{what} cannot be given as asked ({asked}); available: {listing}")

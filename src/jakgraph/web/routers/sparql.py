@@ -1,0 +1,211 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries (GET, POST form, POST direct), and the Service Description.
+
+A request is read and checked (``protocol.py``), refused if the query-safety rules say so
+(``policy.check_query``), given the result formats the client accepts (``negotiation.py``) and handed to
+the query engine, which answers with a serialised result. Nothing here blocks the event loop: the engine
+works in other processes, and the Service Description is serialised in the thread pool.
+
+Every answer, errors included, carries ``Access-Control-Allow-Origin: *`` (CORS needs no flag here) and,
+where the body depends on ``Accept``, ``Vary: Accept``. Errors are ``text/plain`` messages that say what
+to change.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import OrderedDict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ...engine.base import QueryRequest
+from ...engine.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
+from ...engine.sparql_text import UPDATE_KEYWORDS, query_form, skeleton
+from ...errors import JakgraphError
+from ..negotiation import choose_format, not_acceptable
+from .. import policy
+from ..protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
+from ..service_description import dataset_stats, describe_service
+
+__all__ = ["router", "error_response", "CORS_HEADERS"]
+
+router = APIRouter(tags=["SPARQL 1.1 Protocol"])
+
+PATHS = ("/sparql", "/sparql/")
+ALLOW = "GET, HEAD, POST, OPTIONS"
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+_PREFLIGHT_MAX_AGE = "86400"
+_DEFAULT_ALLOWED_HEADERS = "Accept, Content-Type, Authorization"
+_POLICY_CACHE_SIZE = 4096
+
+#: Service Description formats: RDF/XML only for its own media type, so that a browser (which accepts
+#: application/xml) gets Turtle
+SD_FORMATS = (TURTLE, dataclasses.replace(RDF_XML, aliases=()), JSON_LD, N_TRIPLES)
+_RDFLIB_FORMAT = {"ttl": "turtle", "rdfxml": "xml", "jsonld": "json-ld", "nt": "nt"}
+
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"description": "the result, in the negotiated format", "content": {
+        fmt.media_type: {} for fmt in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS)}},
+    400: {"description": "malformed request or query (syntax errors give line and column)"},
+    405: {"description": "a method other than GET, HEAD, POST or OPTIONS"},
+    406: {"description": "no acceptable format for this kind of result"},
+    413: {"description": "query text over the size cap"},
+    415: {"description": "a POST body that is neither a form nor application/sparql-query, or not UTF-8"},
+    422: {"description": "more result rows than the cap"},
+    503: {"description": "every query worker busy; retry"},
+    504: {"description": "the query ran past the time limit and was stopped"},
+}
+
+
+def error_response(error: JakgraphError, *, head: bool = False) -> Response:
+    """A ``text/plain`` answer for a refused or failed request."""
+    status = status_for(error)
+    headers = {**CORS_HEADERS, "Vary": "Accept"}
+    headers.update(getattr(error, "headers", None) or {})
+    if status == 405:
+        headers.setdefault("Allow", ALLOW)
+    if status == 503:
+        headers.setdefault("Retry-After", "1")
+    return Response(f"{error}\n".encode("utf-8"), status_code=status, headers=headers,
+                    media_type="text/plain; charset=utf-8")
+
+
+async def _answer(request: Request, operation: SparqlOperation, *, via_url: bool) -> Response:
+    state = request.app.state.jak
+    text = operation.query
+    assert text is not None
+    try:
+        await _check_policy(request, text)
+    except JakgraphError as err:
+        if via_url and status_for(err) == 413:  # the query came in the URL: 414 URI Too Long
+            raise RequestError(f"{err}; send long queries in a POST body", status=414) from None
+        raise
+    form = query_form(skeleton(text))
+    if form in UPDATE_KEYWORDS:
+        raise RequestError("SPARQL Update is not accepted: this endpoint is read-only and answers queries "
+                           f"only (the request is a {form} operation)")
+    accept = request.headers.get("accept")
+    solutions = graph = None
+    if form in (None, "SELECT", "ASK"):
+        solutions = choose_format(SOLUTIONS_FORMATS, accept, operation.format)
+        if solutions is None and form is not None:
+            raise not_acceptable(f"a {form} result", SOLUTIONS_FORMATS, accept, operation.format)
+    if form in (None, "CONSTRUCT", "DESCRIBE"):
+        graph = choose_format(GRAPH_FORMATS, accept, operation.format)
+        if graph is None and form is not None:
+            raise not_acceptable(f"a {form} result", GRAPH_FORMATS, accept, operation.format)
+    if solutions is None and graph is None:
+        raise not_acceptable("the result", (*SOLUTIONS_FORMATS, *GRAPH_FORMATS), accept, operation.format)
+    result = await state.engine.query(QueryRequest(
+        text, operation.default_graph_uris, operation.named_graph_uris, solutions, graph))
+    return Response(result.body, headers={**CORS_HEADERS, "Vary": "Accept",
+                                          "Content-Type": result.format.content_type})
+
+
+async def _check_policy(request: Request, text: str) -> None:
+    """``policy.check_query`` before every query, in the thread pool (it may parse the query).
+
+    Its verdict for a text that calls no ``SERVICE`` depends on nothing but the text and the settings,
+    so a query that passed is remembered (LRU, per application) and not checked again; a query with
+    ``SERVICE`` is checked every time (its targets are resolved anew), and so is every refusal.
+    """
+    app_state = request.app.state
+    passed: OrderedDict[bytes, None] | None = getattr(app_state, "jak_policy_passed", None)
+    if passed is None:
+        passed = app_state.jak_policy_passed = OrderedDict()
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if key in passed:
+        passed.move_to_end(key)
+        return
+    settings = request.app.state.jak.settings
+    analysis = await run_in_threadpool(policy.check_query, text, settings, base_iri=settings.base_url)
+    if analysis is None or not getattr(analysis, "services", ()):
+        passed[key] = None
+        if len(passed) > _POLICY_CACHE_SIZE:
+            passed.popitem(last=False)
+
+
+async def _service_description(request: Request, format_param: str | None) -> Response:
+    state = request.app.state.jak
+    accept = request.headers.get("accept")
+    fmt = choose_format(SD_FORMATS, accept, format_param)
+    if fmt is None or fmt not in SD_FORMATS:
+        raise not_acceptable("the service description", SD_FORMATS, accept, format_param)
+    endpoint = str(request.url.replace(query="", fragment=""))
+    prefixes_url = str(request.base_url) + "prefixes"
+    cache: dict[tuple[object, ...], bytes] = request.app.state.__dict__.setdefault("jak_sd_cache", {})
+    generation = getattr(state.engine, "generation", 0)
+    key = (endpoint, prefixes_url, fmt.name, generation)
+    body = cache.get(key)
+    if body is None:
+        stats_key = ("stats", generation)
+        stats = cache.get(stats_key)
+        if stats is None:
+            stats = cache[stats_key] = await dataset_stats(state.engine)  # type: ignore[assignment]
+        graph = describe_service(endpoint, prefixes_url, stats, state.settings)  # type: ignore[arg-type]
+        body = await run_in_threadpool(graph.serialize, format=_RDFLIB_FORMAT[fmt.name], encoding="utf-8")
+        if len(cache) > 64:
+            cache.clear()
+        cache[key] = body
+    return Response(body, headers={**CORS_HEADERS, "Vary": "Accept", "Content-Type": fmt.content_type})
+
+
+async def sparql_get(request: Request) -> Response:
+    """A query in the URL (``?query=``); without one, the Service Description."""
+    try:
+        operation = parse_get(request.scope.get("query_string", b""))
+        if operation.query is None:
+            return await _service_description(request, operation.format)
+        return await _answer(request, operation, via_url=True)
+    except JakgraphError as err:
+        return error_response(err)
+
+
+async def sparql_post(request: Request) -> Response:
+    """A query as a form (``query=``) or as the body (``application/sparql-query``)."""
+    try:
+        body = await request.body()
+        operation = parse_post(request.scope.get("query_string", b""), request.headers.get("content-type"), body)
+        if operation.query is None:
+            raise RequestError("missing query parameter (query=…)")
+        return await _answer(request, operation, via_url=False)
+    except JakgraphError as err:
+        return error_response(err)
+
+
+def sparql_options(request: Request) -> Response:
+    """CORS preflight (and plain OPTIONS): which methods and headers a cross-origin request may use."""
+    headers = {**CORS_HEADERS, "Allow": ALLOW}
+    if "access-control-request-method" in request.headers:
+        asked = request.headers.get("access-control-request-headers", "")
+        allowed = ", ".join(h.strip() for h in asked.split(",") if h.strip() and _token(h.strip()))
+        headers.update({
+            "Access-Control-Allow-Methods": ALLOW,
+            "Access-Control-Allow-Headers": allowed or _DEFAULT_ALLOWED_HEADERS,
+            "Access-Control-Max-Age": _PREFLIGHT_MAX_AGE,
+            "Vary": "Access-Control-Request-Headers",
+        })
+    return Response(status_code=204, headers=headers)
+
+
+def sparql_wrong_method(request: Request) -> Response:
+    return error_response(RequestError(
+        f"{request.method} is not part of the SPARQL 1.1 Protocol for queries: use GET or POST "
+        "(this endpoint is read-only)", status=405))
+
+
+def _token(name: str) -> bool:
+    return all(c.isalnum() or c in "!#$%&'*+-.^_`|~" for c in name)
+
+
+for _path in PATHS:
+    _public = _path == "/sparql"
+    router.add_api_route(_path, sparql_get, methods=["GET", "HEAD"], include_in_schema=_public,
+                         summary="Query by GET (?query=…), or the Service Description without a query",
+                         responses=_RESPONSES, response_class=Response, name="sparql" if _public else None)
+    router.add_api_route(_path, sparql_post, methods=["POST"], include_in_schema=_public,
+                         summary="Query by POST (form-encoded or application/sparql-query)",
+                         responses=_RESPONSES, response_class=Response)
+    router.add_api_route(_path, sparql_options, methods=["OPTIONS"], include_in_schema=False)
+    router.add_api_route(_path, sparql_wrong_method, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
