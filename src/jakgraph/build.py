@@ -39,7 +39,7 @@ def build_graph(*, validate: bool = True) -> BuiltGraph:
 
 
 def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
-    """One dump per export format under ``dist/``, each with a ``.sha256`` file beside it."""
+    """One dump per export format and the KGX TSV pair under ``dist/``, each with a ``.sha256`` file beside it."""
     target = folder if folder is not None else paths.DIST_DIR
     written: list[Path] = []
     for fmt in EXPORT_FORMATS.values():
@@ -47,6 +47,9 @@ def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n", encoding="utf-8")
         written.append(path)
+    from .kgx import write_kgx  # KGX (Biolink) nodes/edges TSV beside the RDF dumps
+
+    written.extend(write_kgx(built.store, target))
     built.dumps = written
     return written
 

@@ -3,12 +3,25 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import fallback, graph_store, health, pages, prefixes, resources, sparql, update
+from . import (
+    dataset,
+    downloads,
+    fallback,
+    figures,
+    graph_store,
+    health,
+    ontology,
+    pages,
+    prefixes,
+    resources,
+    sparql,
+    update,
+)
 
 ROUTERS: list[APIRouter] = [health.router, update.router, graph_store.router]
 # the SPARQL 1.1 Protocol for queries and the Service Description (issue 4), the prefixes it knows
 ROUTERS += [sparql.router, prefixes.router]
 # the researcher's web (issue 5): pages, then the dereferenceable IRI folders
-ROUTERS += [pages.router, resources.router]
+ROUTERS += [pages.router, dataset.router, downloads.router, figures.router, ontology.router, resources.router]
 # keep last: its catch-all /{path:path} answers other IRIs under the base and the helpful 404 page
 LAST_ROUTERS: list[APIRouter] = [fallback.router]

@@ -1,0 +1,54 @@
+"""``/download/``: the dumps ``jakgraph build`` wrote to ``dist/`` (RDF and KGX) with their SHA-256 files.
+
+Only names listed in the folder are served, matched exactly: no path ever reaches the file system.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from ... import paths
+from ...void import DUMP_MEDIA_TYPES, dumps
+from ..templating import render
+
+router = APIRouter(tags=["downloads"])
+
+
+def _files() -> dict[str, str]:
+    """name -> media type of every servable file in dist/ (dumps and their .sha256)."""
+    folder = paths.DIST_DIR
+    if not folder.is_dir():
+        return {}
+    files: dict[str, str] = {}
+    for path in folder.iterdir():
+        if not path.is_file():
+            continue
+        ext = path.suffix.lstrip(".")
+        if ext in DUMP_MEDIA_TYPES:
+            files[path.name] = DUMP_MEDIA_TYPES[ext]
+        elif ext == "sha256" and path.with_suffix("").suffix.lstrip(".") in DUMP_MEDIA_TYPES:
+            files[path.name] = "text/plain"
+    return files
+
+
+@router.get("/download", include_in_schema=False)
+def download_redirect() -> RedirectResponse:
+    return RedirectResponse("/download/", status_code=308)
+
+
+@router.get("/download/", response_class=HTMLResponse, summary="the dumps, with sizes and SHA-256 checksums")
+def download_index(request: Request) -> HTMLResponse:
+    return render(request, "downloads.html", {"title": "Downloads", "dumps": dumps(paths.DIST_DIR),
+                                              "folder": str(paths.DIST_DIR)})
+
+
+@router.api_route("/download/{name}", methods=["GET", "HEAD"], summary="one dump file or its .sha256")
+def download_file(name: str) -> Response:
+    files = _files()
+    if name not in files:
+        return PlainTextResponse(f"404 Not Found: no dump named {name!r}; see /download/\n", status_code=404)
+    media = files[name]
+    if media.startswith("text/") or media == "application/n-triples":
+        media += "; charset=utf-8"
+    return FileResponse(paths.DIST_DIR / name, media_type=media,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
