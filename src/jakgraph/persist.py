@@ -160,7 +160,8 @@ def open_store_dir(directory: Path, *, create: bool = True) -> ox.Store:
     except OSError as err:
         text = " ".join(str(err).split())
         if "lock" in text.lower():
-            raise StoreInUse(f"{directory}: the store is open in another process (stop it first): {text}") from None
+            raise StoreInUse(f"{directory}: the store is open elsewhere (a running `jakgraph serve --store`?); "
+                             f"stop it first ({text})") from None
         raise StoreError(f"{directory}: cannot open the store: {text}") from None
 
 
