@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from jakgraph.config import Settings
 from jakgraph.namespaces import PREFIXES
 from writes_support import AUTH, client_for, fresh_state, quads
 
@@ -139,7 +140,7 @@ BAD = [
      "INSERT { ?s ?p ?o } WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }", 403),
     ("using_not_an_iri", "POST", "/update?using-graph-uri=not%20an%20iri", DIRECT,
      "INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }", 400),
-    ("update_too_large", "POST", "/update", DIRECT, "INSERT DATA { " + "<urn:a> <urn:b> <urn:c> . " * 4000 + "}", 413),
+    ("update_too_large", "POST", "/update", DIRECT, "INSERT DATA { " + "<urn:a> <urn:b> <urn:c> . " * (Settings().max_query_bytes // 20) + "}", 413),
 ]
 
 
