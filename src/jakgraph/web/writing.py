@@ -46,12 +46,17 @@ def _refresh_state(app):  # noqa: ANN001, ANN202
                 cache = getattr(owner, name, None)
                 if cache is not None and hasattr(cache, "invalidate"):
                     cache.invalidate()
-            for name in ("engine", "query_engine"):
-                engine = getattr(owner, name, None)
-                for method in ("reload", "refresh", "invalidate"):
-                    if engine is not None and hasattr(engine, method):
-                        getattr(engine, method)()
-                        break
+        # the engine, and whatever it wraps (a caching engine around the worker pool): drop cached answers,
+        # then make the workers answer from the committed store (reload returns once they do)
+        engine = getattr(state, "engine", None)
+        seen: set[int] = set()
+        while engine is not None and id(engine) not in seen:
+            seen.add(id(engine))
+            if callable(getattr(engine, "invalidate", None)):
+                engine.invalidate()
+            if callable(getattr(engine, "reload", None)):
+                engine.reload()
+            engine = getattr(engine, "inner", None)
 
     return listener
 
