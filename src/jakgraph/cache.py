@@ -42,7 +42,7 @@ _OPAQUE = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_VOLATILE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|\bSERVICE\b", re.IGNORECASE)
+_VOLATILE = re.compile(r"(?<![\w?$:])(?:(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|SERVICE(?![\w:-]))", re.IGNORECASE)
 
 
 def _normalise_parts(text: str) -> tuple[str, str]:
@@ -50,22 +50,26 @@ def _normalise_parts(text: str) -> tuple[str, str]:
     out: list[str] = []
     bones: list[str] = []
     pos = 0
+    spaced = True  # no space at the start
     for match in _OPAQUE.finditer(text):
         start, end = match.span()
         if start > pos:
             out.append(text[pos:start])
             bones.append(text[pos:start])
+            spaced = False
         kind = match.lastgroup
         if kind in ("iri", "string"):
             out.append(match.group(0))
             bones.append('""' if kind == "string" else "<>")
-        else:  # comment or white space: one space
+            spaced = False
+        elif not spaced:  # comments and runs of white space: one space
             out.append(" ")
             bones.append(" ")
+            spaced = True
         pos = end
     out.append(text[pos:])
     bones.append(text[pos:])
-    return re.sub(r" {2,}", " ", "".join(out)).strip(), "".join(bones)
+    return "".join(out).strip(), "".join(bones)
 
 
 def normalise_query(text: str) -> str:
