@@ -165,6 +165,10 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the guards to an application (called once from create_app)."""
+    if settings.update_token is not None:
+        from .auth import check_token
+
+        check_token(settings.update_token)
     app.add_middleware(LimitsMiddleware, settings=settings)
     app.add_middleware(access_log.AccessLogMiddleware)
     app.add_exception_handler(PolicyViolation, _policy_violation)

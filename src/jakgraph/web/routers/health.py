@@ -6,6 +6,8 @@ otherwise 503 with the reason, so a balancer sends no traffic to a server that c
 """
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -44,23 +46,44 @@ def ready(request: Request) -> JSONResponse:
 
 
 def _engine(request: Request) -> object | None:
-    for owner in (getattr(request.app.state, "jak", None), request.app.state):
-        for name in ("engine", "query_engine"):
-            engine = getattr(owner, name, None)
-            if engine is not None:
-                return engine
-    return None
+    state = getattr(request.app.state, "jak", None)
+    return getattr(state, "engine", None)
 
 
 def _workers_alive(engine: object) -> bool | None:
-    """Ask the engine, whatever it calls it; None when it has nothing to report (no worker processes)."""
-    for name in ("workers_alive", "alive", "is_alive", "healthy", "ready"):
-        probe = getattr(engine, name, None)
-        if probe is None:
-            continue
-        try:
-            value = probe() if callable(probe) else probe
-        except Exception:
-            return False
-        return bool(value)
+    """Whether the engine's worker processes run; None when it has none to report (remote, not started).
+
+    Looks through wrappers (``.inner``, e.g. a caching engine) for the worker pool and its ``pids``.
+    """
+    seen: set[int] = set()
+    while engine is not None and id(engine) not in seen:
+        seen.add(id(engine))
+        for name in ("workers_alive", "alive", "is_alive", "healthy"):
+            probe = getattr(engine, name, None)
+            if probe is not None:
+                try:
+                    return bool(probe() if callable(probe) else probe)
+                except Exception:
+                    return False
+        pids = getattr(engine, "pids", None)
+        if pids is not None:
+            pids = list(pids() if callable(pids) else pids)
+            if not pids:
+                return None if not getattr(engine, "_started", False) else False
+            return all(_running(pid) for pid in pids)
+        engine = getattr(engine, "inner", None)
     return None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed worker not yet reaped is a zombie: not running
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
