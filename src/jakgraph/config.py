@@ -34,6 +34,9 @@ class Settings:
     #: most bytes of query or update text (413 for a larger body, 414 for a longer URL); issue 4 asks for
     #: 80 KB queries by POST, which a form body percent-encodes to more, hence 256 KiB
     max_query_bytes: int = field(default_factory=lambda: int(_env("MAX_QUERY_BYTES", "262144")))
+    #: most bytes of a query URL (path and query string): longer GETs get 414 and the advice to POST; kept
+    #: under the HTTP parser's own limit (about 64 KiB), past which a client would get a bare 400
+    max_url_bytes: int = field(default_factory=lambda: int(_env("MAX_URL_BYTES", "32768")))
     #: most bytes of an RDF body sent to PUT/POST /store
     max_upload_bytes: int = field(default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))))
     #: queries that may run at once; more get 503 with Retry-After

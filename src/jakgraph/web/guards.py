@@ -69,7 +69,12 @@ class LimitsMiddleware:
             await self.app(scope, receive, send)
             return
         if kind != "upload":
-            refusal = _url_too_long(scope.get("query_string", b""), cap)
+            query_string = scope.get("query_string", b"")
+            if len(query_string) + len(scope.get("raw_path") or b"") > self.settings.max_url_bytes:
+                await _send_error(send, scope, 414, f"the URL is longer than {self.settings.max_url_bytes} bytes: "
+                                  f"send the {kind} in a POST body")
+                return
+            refusal = _url_too_long(query_string, cap)
             if refusal:
                 await _send_error(send, scope, 414, f"the {kind} in the URL is longer than {cap} bytes: "
                                   "send it in a POST body (and keep it under the cap)")
