@@ -99,7 +99,6 @@ def test_printed_reference_numbers(by_key, key: str, numbers: tuple[int, ...]) -
     assert by_key[key].references == numbers
 
 
-@pytest.mark.xfail(strict=True, reason="letter._references misses a citation glued to a gene symbol: 'PSMG2.10'")
 def test_reference_after_a_gene_symbol(by_key) -> None:
     assert by_key["p3-s5"].text.endswith("proteasome assembly gene PSMG2.10")
     assert by_key["p3-s5"].references == (10,)

@@ -96,6 +96,9 @@ def _references(text: str) -> tuple[int, ...]:
     """Reference numbers flattened into a sentence: after punctuation, or right after 'et al'."""
     numbers: list[int] = []
     groups = re.findall(rf"(?<![\d.])[.,)]({_CITATION})(?= [a-zA-Z]|$)", text)
+    # after a digit a '.N' mid-sentence is a decimal ("3.6 years"); at the sentence end it is a
+    # citation glued to a symbol ("gene PSMG2.10")
+    groups += re.findall(rf"(?<=\d)\.({_CITATION})$", text)
     groups += re.findall(r"et al(\d+)", text)
     for group in groups:
         for token in group.split(" "):
