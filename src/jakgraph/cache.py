@@ -215,24 +215,38 @@ class ResultCache:
 class CachingEngine:
     """A QueryEngine in front of another: answers from a :class:`ResultCache` when it can.
 
-    Answers are the inner engine's ``QueryResult`` with ``cache`` set to ``"hit"`` or ``"miss"``
+    Answers are the wrapped engine's ``QueryResult`` with ``cache`` set to ``"hit"`` or ``"miss"``
     (``"bypass"`` for queries that are never cached); everything else (start, close, attributes such as
-    the worker pool) goes to the inner engine.
+    the worker pool's) goes to the wrapped engine, ``.engine``. After a committed write the writer calls
+    :meth:`invalidate` and :meth:`reload`; the latter reloads the wrapped engine and invalidates again.
     """
 
     def __init__(self, inner: Any, cache: ResultCache, *, extra: Hashable = None) -> None:
-        self.inner = inner
+        self.engine = inner
         self.cache = cache
         self.extra = extra
         self._running: dict[CacheKey, asyncio.Future[Any]] = {}
 
     async def start(self) -> None:
-        await self.inner.start()
+        await self.engine.start()
 
     async def close(self) -> None:
-        await self.inner.close()
+        await self.engine.close()
 
     def invalidate(self, *_: object) -> None:
+        """A write committed: answers of the old version are dropped and never kept again."""
+        self.cache.invalidate()
+
+    def reload(self, *args: Any, **kwargs: Any) -> None:
+        """Make the wrapped engine answer from the committed store, then drop what was cached meanwhile
+        (answers computed by workers that still had the old data)."""
+        self.cache.invalidate()
+        reload = getattr(self.engine, "reload", None)
+        if callable(reload):
+            reload(*args, **kwargs)
+        invalidate = getattr(self.engine, "invalidate", None)
+        if callable(invalidate):
+            invalidate()
         self.cache.invalidate()
 
     def key_for(self, request: Any) -> CacheKey | None:
@@ -244,7 +258,7 @@ class CachingEngine:
     async def query(self, request: Any) -> Any:
         key = self.key_for(request)
         if key is None:
-            return _mark(await self.inner.query(request), "bypass")
+            return _mark(await self.engine.query(request), "bypass")
         found = self.cache.get(key)
         if found is not None:
             return _mark(found, "hit")
@@ -255,7 +269,7 @@ class CachingEngine:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._running[key] = future
         try:
-            result = await self.inner.query(request)
+            result = await self.engine.query(request)
         except BaseException as err:
             future.set_exception(err)
             future.exception()  # retrieved: no "never retrieved" warning when nobody else waits
@@ -267,7 +281,10 @@ class CachingEngine:
         return _mark(result, "miss")
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+        # the pool's attributes (generation, pids, …) for health checks and the Service Description
+        if name.startswith("__") or name in ("engine", "cache", "extra", "_running"):
+            raise AttributeError(name)
+        return getattr(self.engine, name)
 
 
 def _mark(result: Any, status: str) -> Any:

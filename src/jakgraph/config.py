@@ -48,3 +48,13 @@ class Settings:
     query_workers: int = field(default_factory=lambda: int(_env("QUERY_WORKERS", "0")) or max(2, os.cpu_count() or 2))
     #: start the query workers with the server (``jakgraph serve``) rather than at the first query
     warm_start: bool = field(default_factory=lambda: _env("WARM_START", "") not in ("", "0", "false"))
+    # -- stores (see README "stores") ---------------------------------------------------------------
+    #: RDF files bulk-loaded alongside the curated graph at start, each into graph/loaded/<name>
+    load_files: tuple[Path, ...] = field(
+        default_factory=lambda: tuple(Path(v) for v in _env("LOAD", "").split(os.pathsep) if v)
+    )
+    #: a remote SPARQL 1.1 query endpoint that answers /sparql and the pages instead of the embedded store
+    backend_url: str | None = field(default_factory=lambda: _env("BACKEND", "") or None)
+    #: result cache bounds: bytes (0 turns the cache off) and answers kept
+    cache_bytes: int = field(default_factory=lambda: int(float(_env("CACHE_MB", "64")) * 1024 * 1024))
+    cache_entries: int = field(default_factory=lambda: int(_env("CACHE_ENTRIES", "4096")))

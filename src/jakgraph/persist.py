@@ -4,6 +4,7 @@ Layout of ``DIR``::
 
     DIR/oxigraph/             the Oxigraph (RocksDB) store: `oxigraph serve --location DIR/oxigraph` reads it
     DIR/jakgraph-store.json   what jakgraph built into it: the fingerprint of the curated sources, when
+    DIR/snapshots/            read-only checkpoints (hard links) the query workers open while serving
 
 The fingerprint is a SHA-256 over the curated files (ontology, data, shapes, examples and the derivation
 rules: each file's path relative to the checkout and its bytes) and the package version. Opening a store
@@ -21,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ from .sources import curated_sources, rdf_files
 from .validation import ValidationOutcome
 
 STORE_SUBDIR = "oxigraph"
+SNAPSHOTS_SUBDIR = "snapshots"
 META_FILE = "jakgraph-store.json"
 META_FORMAT = 1
 
@@ -174,6 +177,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     store = open_store_dir(directory)
+    # read-only checkpoints the query workers of an earlier server used (the store's lock is ours now)
+    shutil.rmtree(directory / SNAPSHOTS_SUBDIR, ignore_errors=True)
     fingerprint = curated_fingerprint()
     meta = read_meta(directory)
     current = (

@@ -106,12 +106,16 @@ class WorkerPool:
     :param timeout: seconds a query may run; past it the worker is killed and replaced.
     :param options: the row cap, base IRI and prefixes the workers apply.
     :param spares: loaded workers kept in reserve to replace killed ones at once.
+    :param snapshots: for an on-disk source store: a folder (on the store's file system) where each
+        generation is a checkpoint of the store (``Store.backup``: hard links, milliseconds) that the
+        workers open read-only instead of loading a dump, so a big store is never reloaded.
     """
 
     def __init__(self, source: ox.Store | None, *, size: int = 2, timeout: float = 10.0,
                  options: ExecutionOptions | None = None, spares: int = 1,
-                 start_timeout: float = 300.0) -> None:
+                 start_timeout: float = 300.0, snapshots: Path | None = None) -> None:
         self.source = source
+        self.snapshots = snapshots
         self.dump: Path | None = None
         self._dump_dir: str | None = None
         self.generation = 0
@@ -226,12 +230,23 @@ class WorkerPool:
                 else:
                     self._spares.append(worker)
             if old_dump is not None and old_dump != self.dump:
-                old_dump.unlink(missing_ok=True)
+                if old_dump.is_dir():
+                    shutil.rmtree(old_dump, ignore_errors=True)
+                else:
+                    old_dump.unlink(missing_ok=True)
 
     def _write_dump(self) -> Path | None:
         """Dump the source store to a new N-Quads file (runs in a thread: it blocks)."""
         if self.source is None:
             return None
+        if self.snapshots is not None:  # on disk: a read-only checkpoint, not a dump to reload
+            self.snapshots.mkdir(parents=True, exist_ok=True)
+            if self._dump_dir is None:
+                self._dump_dir = tempfile.mkdtemp(prefix="pool-", dir=str(self.snapshots))
+            path = Path(self._dump_dir) / f"store-{self.generation + 1}-{threading.get_ident()}"
+            self.source.flush()
+            self.source.backup(str(path))
+            return path
         if self._dump_dir is None:
             self._dump_dir = tempfile.mkdtemp(prefix="jakgraph-engine-")
         path = Path(self._dump_dir) / f"store-{self.generation + 1}-{threading.get_ident()}.nq"

@@ -48,8 +48,10 @@ def _watch_parent(parent: int) -> None:
 
 
 def _load(config: dict[str, object]) -> ox.Store:
-    store = ox.Store()
     dump = config["dump"]
+    if dump and os.path.isdir(str(dump)):  # a checkpoint of an on-disk store (pool ``snapshots``)
+        return ox.Store.read_only(str(dump))
+    store = ox.Store()
     if dump:
         store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
     return store

@@ -8,23 +8,29 @@ from fastapi import Request
 from ..build import BuiltGraph, build_graph
 from ..config import Settings
 from ..engine.base import QueryEngine
+from ..stores import StoreOrigin, make_engine, open_graph
 
 
 @dataclass
 class AppState:
     settings: Settings
     graph: BuiltGraph
-    #: answers /sparql; by default the embedded engine over ``graph.store`` (``embedded_engine``)
+    #: answers /sparql; by default the embedded engine over ``graph.store`` (``embedded_engine``) behind
+    #: the result cache, or a remote endpoint (``stores.make_engine``)
     engine: QueryEngine = field(default=None)  # type: ignore[assignment]
+    #: where the graph came from (in memory, an on-disk store, a remote endpoint); ``stores.open_graph``
+    origin: StoreOrigin | None = None
 
     def __post_init__(self) -> None:
         if self.engine is None:
-            self.engine = embedded_engine(self.graph, self.settings)
+            self.engine = make_engine(self.graph, self.settings, embedded_engine, self.origin)
 
     @classmethod
     def create(cls, settings: Settings) -> "AppState":
-        """Build and validate the graph; a graph that does not conform raises and the server does not start."""
-        return cls(settings=settings, graph=build_graph(validate=True))
+        """Build and validate the graph (or open the on-disk store, or the remote one); a graph that does not
+        conform raises and the server does not start."""
+        graph, origin = open_graph(settings)
+        return cls(settings=settings, graph=graph, origin=origin)
 
 
 def app_state(request: Request) -> AppState:
@@ -44,4 +50,7 @@ def embedded_engine(graph: BuiltGraph, settings: Settings) -> QueryEngine:
     output_prefixes = {name: ns for name, ns in PREFIXES.items() if ns.startswith(BASE) or name in core}
     options = ExecutionOptions(max_rows=settings.max_result_rows, base_iri=settings.base_url,
                                prefixes=PREFIXES, output_prefixes=output_prefixes)
-    return WorkerPool(graph.store, size=settings.query_workers, timeout=settings.query_timeout, options=options)
+    # an on-disk store (--store DIR): the workers open read-only checkpoints of it in DIR/snapshots
+    snapshots = settings.store_dir / "snapshots" if settings.store_dir is not None else None
+    return WorkerPool(graph.store, size=settings.query_workers, timeout=settings.query_timeout, options=options,
+                      snapshots=snapshots)

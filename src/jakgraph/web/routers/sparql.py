@@ -99,8 +99,11 @@ async def _answer(request: Request, operation: SparqlOperation, *, via_url: bool
         raise not_acceptable("the result", (*SOLUTIONS_FORMATS, *GRAPH_FORMATS), accept, operation.format)
     result = await state.engine.query(QueryRequest(
         text, operation.default_graph_uris, operation.named_graph_uris, solutions, graph))
-    return Response(result.body, headers={**CORS_HEADERS, "Vary": "Accept",
-                                          "Content-Type": result.format.content_type})
+    headers = {**CORS_HEADERS, "Vary": "Accept", "Content-Type": result.format.content_type}
+    cached = getattr(result, "cache", None)  # set by the result cache (cache.py): hit, miss or bypass
+    if cached:
+        headers["X-Cache"] = cached
+    return Response(result.body, headers=headers)
 
 
 async def _check_policy(request: Request, text: str) -> None:
