@@ -115,3 +115,9 @@ def test_ontology_documents_every_term(client: TestClient, built: BuiltGraph) ->
 def test_schema_page(client: TestClient) -> None:
     response = client.get("/schema")
     assert response.status_code == 200 and "Schema" in response.text or "schema" in response.text
+
+
+@pytest.mark.parametrize("path", ["/", "/query", "/download/", "/figures/", "/figures/figure-1.svg", "/schema",
+                                  "/.well-known/void", "/ontology", "/search?q=savi", "/static/jakgraph.css"])
+def test_head_is_answered_like_get(client: TestClient, path: str) -> None:
+    assert client.head(path).status_code == 200

@@ -213,6 +213,15 @@ def part(view: View, node: ox.NamedNode) -> Part:
     )
 
 
+def _part_order(p: Part) -> tuple[int, Decimal, str]:
+    """Numbers in ascending order (doses 4, 6, 10 mg/day), then by label."""
+    text = p.quantity.value or p.quantity.low if p.quantity else None
+    try:
+        return (0, Decimal(text), p.link.label) if text else (1, Decimal(0), p.link.label)
+    except InvalidOperation:
+        return (1, Decimal(0), p.link.label)
+
+
 def _with_quantity(view: View, term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Link:
     """A linked duration or time to effect shows its parsed amount after its label."""
     link = as_link(view, term)
@@ -273,7 +282,8 @@ def is_evidence(view: View, iri: ox.NamedNode) -> bool:
 
 def evidence_card(view: View, iri: ox.NamedNode) -> EvidenceCard:
     def parts(prop: str) -> list[Part]:
-        return [part(view, n) for n in view.objects(iri, j(prop)) if isinstance(n, ox.NamedNode)]
+        found = [part(view, n) for n in view.objects(iri, j(prop)) if isinstance(n, ox.NamedNode)]
+        return sorted(found, key=_part_order)
 
     diseases = [d for d in view.objects(iri, j("disease")) if isinstance(d, ox.NamedNode)]
     genes: dict[ox.NamedNode, None] = {}

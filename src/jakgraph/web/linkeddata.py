@@ -172,7 +172,18 @@ def triples_for(store: ox.Store, iri: ox.NamedNode, extra: list[ox.Triple] | Non
     if extra:
         seen = set(triples)
         triples.extend(t for t in extra if t not in seen)
-    return triples
+    return sorted(triples, key=lambda t: _triple_order(t, iri))
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _triple_order(triple: ox.Triple, iri: ox.NamedNode) -> tuple[int, str, int, str, str]:
+    """The resource's own triples first, then by subject; rdf:type first within a subject (tidy Turtle)."""
+    subject = triple.subject
+    rank = 0 if subject == iri else (1 if isinstance(subject, ox.NamedNode) else 2)
+    return (rank, str(subject), 0 if triple.predicate.value == _RDF_TYPE else 1, triple.predicate.value,
+            str(triple.object))
 
 
 ONTOLOGY_IRI_NODE = ox.NamedNode(str(ONTOLOGY_IRI))

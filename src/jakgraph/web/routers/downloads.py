@@ -36,7 +36,7 @@ def download_redirect() -> RedirectResponse:
     return RedirectResponse("/download/", status_code=308)
 
 
-@router.get("/download/", response_class=HTMLResponse, summary="the dumps, with sizes and SHA-256 checksums")
+@router.api_route("/download/", methods=["GET", "HEAD"], response_class=HTMLResponse, summary="the dumps, with sizes and SHA-256 checksums")
 def download_index(request: Request) -> HTMLResponse:
     return render(request, "downloads.html", {"title": "Downloads", "dumps": dumps(paths.DIST_DIR),
                                               "folder": str(paths.DIST_DIR)})

@@ -15,12 +15,12 @@ def figures_redirect() -> RedirectResponse:
     return RedirectResponse("/figures/", status_code=308)
 
 
-@router.get("/figures/", response_class=HTMLResponse, summary="the figures drawn from the data")
+@router.api_route("/figures/", methods=["GET", "HEAD"], response_class=HTMLResponse, summary="the figures drawn from the data")
 def figures_index(request: Request) -> HTMLResponse:
     return render(request, "figures.html", {"title": "Figures", "figures": [(n, t) for n, (t, _) in FIGURES.items()]})
 
 
-@router.get("/figures/{name}", summary="one figure as SVG", responses={200: {"content": {"image/svg+xml": {}}}})
+@router.api_route("/figures/{name}", methods=["GET", "HEAD"], summary="one figure as SVG", responses={200: {"content": {"image/svg+xml": {}}}})
 def figure(request: Request, name: str) -> Response:
     entry = FIGURES.get(name)
     if entry is None:

@@ -23,7 +23,7 @@ def _schema_path():
     return paths.ROOT / "docs" / "schema.md"
 
 
-@router.get("/schema", response_class=HTMLResponse, summary="the data schema documented from the SHACL shapes")
+@router.api_route("/schema", methods=["GET", "HEAD"], response_class=HTMLResponse, summary="the data schema documented from the SHACL shapes")
 def schema_page(request: Request) -> HTMLResponse:
     path = _schema_path()
     html = None

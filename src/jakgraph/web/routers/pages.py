@@ -16,12 +16,12 @@ from ..templating import STATIC_DIR, render
 router = APIRouter(tags=["pages"])
 
 
-@router.get("/", response_class=HTMLResponse, summary="home page: what the graph holds")
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, summary="home page: what the graph holds")
 def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", home_context(request))
 
 
-@router.get("/query", response_class=HTMLResponse, summary="query UI (YASGUI) with the example gallery")
+@router.api_route("/query", methods=["GET", "HEAD"], response_class=HTMLResponse, summary="query UI (YASGUI) with the example gallery")
 def query_ui(request: Request) -> HTMLResponse:
     examples = load_examples(request.app.state.jak.graph.store)
     payload = {
@@ -36,13 +36,13 @@ def query_ui(request: Request) -> HTMLResponse:
     })
 
 
-@router.get("/search", response_class=HTMLResponse, summary="search resources by label")
+@router.api_route("/search", methods=["GET", "HEAD"], response_class=HTMLResponse, summary="search resources by label")
 def search_page(request: Request, q: str = Query("", max_length=200)) -> HTMLResponse:
     hits = search(site_index(request), q) if q.strip() else []
     return render(request, "search.html", {"title": "Search", "query": q, "hits": hits})
 
 
-@router.get("/static/{path:path}", include_in_schema=False)
+@router.api_route("/static/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
 def static_file(path: str) -> Response:
     """A file of the package's static folder; anything outside it is 404."""
     root = STATIC_DIR.resolve()
