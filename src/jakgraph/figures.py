@@ -287,13 +287,16 @@ def disease_drug_matrix(store: ox.Store) -> str:
                 for dose in cell["doses"]:
                     lines.extend((part, "normal") for part in wrap(dose, 42))
             contents.append(lines)
-        row_h = max(44, 16 + line_h * max((len(c) for c in contents), default=1))
+        label_h = 30 + 13 * len(wrap(mark.label, 34)) if mark.short != mark.label else 44
+        row_h = max(44, label_h, 16 + line_h * max((len(c) for c in contents), default=1))
         fill = "#f6f8fa" if i % 2 == 0 else "#ffffff"
         body.append(f'<rect x="{left}" y="{y}" width="{width - 2 * left}" height="{row_h}" fill="{fill}" '
                     f'stroke="#d8dee4"/>')
+        label_lines = wrap(mark.label, 34) if mark.short != mark.label else []
         body.append(f'<g class="disease" data-disease="{escape(mark.iri)}">'
                     + _text(left + 10, y + 20, mark.short, 14, "bold")
-                    + (_text(left + 10, y + 35, mark.label[:34], 11, colour="#5b6670") if mark.short != mark.label else "")
+                    + "".join(_text(left + 10, y + 35 + k * 13, line, 11, colour="#5b6670")
+                              for k, line in enumerate(label_lines))
                     + "</g>")
         for j, lines in enumerate(contents):
             x = left + first_w + j * col_w + 10
