@@ -54,11 +54,11 @@ TSV = ResultFormat("tsv", "text/tab-separated-values", "solutions", _FORMATS_NS 
 TURTLE = ResultFormat("ttl", "text/turtle", "graph", _FORMATS_NS + "Turtle",
                       aliases=("application/x-turtle",), names=("turtle",), text=True)
 N_TRIPLES = ResultFormat("nt", "application/n-triples", "graph", _FORMATS_NS + "N-Triples",
-                         aliases=("text/plain",), names=("ntriples", "n-triples"))
+                         aliases=("text/plain",), names=("ntriples", "n-triples", "nt11"))
 RDF_XML = ResultFormat("rdfxml", "application/rdf+xml", "graph", _FORMATS_NS + "RDF_XML",
-                       aliases=("application/xml", "text/xml"), names=("rdf", "xml", "rdf-xml"))
+                       aliases=("application/xml", "text/xml"), names=("rdf", "xml", "rdf-xml", "rdf+xml", "owl"))
 JSON_LD = ResultFormat("jsonld", "application/ld+json", "graph", _FORMATS_NS + "JSON-LD",
-                       aliases=("application/json",), names=("json-ld", "json"))
+                       aliases=("application/json",), names=("json-ld", "json", "ld+json"))
 N_QUADS = ResultFormat("nq", "application/n-quads", "graph", _FORMATS_NS + "N-Quads",
                        names=("nquads", "n-quads"))
 TRIG = ResultFormat("trig", "application/trig", "graph", _FORMATS_NS + "TriG")

@@ -16,7 +16,7 @@ from ..engine.formats import ResultFormat, by_name
 from ..errors import NotAcceptable
 from .protocol import RequestError
 
-__all__ = ["Offer", "MediaRange", "choose", "choose_format", "parse_accept", "quality"]
+__all__ = ["Offer", "MediaRange", "choose", "choose_format", "not_acceptable", "offer_quality", "parse_accept", "quality"]
 
 T = TypeVar("T")
 
@@ -83,16 +83,32 @@ def quality(ranges: Sequence[MediaRange], media_type: str) -> tuple[float, int]:
     return (0.0, -1) if best is None else (best.q, best.specificity)
 
 
+def offer_quality(ranges: Sequence[MediaRange], types: Sequence[str]) -> tuple[float, int]:
+    """(q, specificity) of an offer whose canonical media type is ``types[0]`` and the rest aliases.
+
+    The canonical type (the one sent in Content-Type) decides, unless the client does not name it but
+    names an alias (``application/json`` for JSON results): then the alias decides. Wildcards match the
+    canonical type only, so ``text/*`` does not select XML results through ``text/xml``, and
+    ``application/sparql-results+json;q=0, */*`` does not get JSON through ``application/json``.
+    """
+    canonical = quality(ranges, types[0])
+    if canonical[1] == 2:
+        return canonical
+    named = [q for q, specificity in (quality(ranges, alias) for alias in types[1:]) if specificity == 2]
+    return (max(named), 2) if named else canonical
+
+
 def choose(accept: str | None, offers: Sequence[T], media_types: Sequence[Sequence[str]]) -> T | None:
     """The offer the client prefers, or None when it accepts none of them.
 
-    ``media_types[i]`` are the types that select ``offers[i]``; ``offers`` are in the server's order.
+    ``media_types[i]`` are the types that select ``offers[i]`` (canonical first); ``offers`` are in the
+    server's order.
     """
     ranges = parse_accept(accept)
     best: tuple[float, int, int] | None = None
     chosen: T | None = None
     for index, (offer, types) in enumerate(zip(offers, media_types)):
-        q, specificity = max(quality(ranges, media_type) for media_type in types)
+        q, specificity = offer_quality(ranges, types)
         if q <= 0:
             continue
         key = (q, specificity, -index)
@@ -108,28 +124,35 @@ def _choose_cached(accept: str | None, offered: tuple[ResultFormat, ...]) -> Res
 
 def choose_format(offered: tuple[ResultFormat, ...], accept: str | None,
                   format_param: str | None) -> ResultFormat | None:
-    """The format of ``offered`` to send: ``format=`` if given (a short name or a media type), else Accept.
+    """The format of ``offered`` to send: ``format=`` if given, else by ``Accept``.
 
-    Raises :class:`~jakgraph.web.protocol.RequestError` (400) for a ``format=`` value that names no format
-    at all; returns None when the value names a format of the other family or nothing is acceptable.
+    ``format=`` holds short names (``json``, ``csv``, ``ttl``, …) or media types, several separated by
+    commas (the first that ``offered`` has wins). Raises :class:`~jakgraph.web.protocol.RequestError`
+    (400) when no value names any format at all; returns None when the values name formats of the
+    other family only, or nothing in Accept is acceptable.
     """
     if format_param is None:
         return _choose_cached(accept, offered)
-    value = format_param.strip().lower()
     family = offered[0].family
-    if "/" in value:
-        media_type = value.split(";")[0].strip()
-        for fmt in offered:
-            if media_type in fmt.media_types:
-                return fmt
-        if not _known_media_type(media_type):
-            raise RequestError(f"format={format_param!r} is not a media type this endpoint knows")
-        return None
-    fmt = by_name(family, value)
-    if fmt is not None and fmt in offered:
-        return fmt
-    if by_name("solutions", value) is None and by_name("graph", value) is None:
-        raise RequestError(f"format={format_param!r} is not a format this endpoint knows")
+    known = False
+    for raw in format_param.split(","):
+        value = raw.strip().lower()
+        if not value:
+            continue
+        if "/" in value:
+            media_type = value.split(";")[0].strip()
+            for fmt in offered:
+                if media_type in fmt.media_types:
+                    return fmt
+            known = known or _known_media_type(media_type)
+            continue
+        fmt = by_name(family, value)
+        if fmt is not None and fmt in offered:
+            return fmt
+        known = known or by_name("solutions", value) is not None or by_name("graph", value) is not None
+    if not known:
+        raise RequestError(f"format={format_param!r} names no format this endpoint knows "
+                           "(json, xml, csv, tsv, ttl, nt, rdfxml, jsonld, nq, trig, n3, or a media type)")
     return None
 
 

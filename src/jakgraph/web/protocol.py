@@ -154,12 +154,13 @@ def _operation(pairs: list[tuple[str, str]], *, where: str, body_query: str | No
             raise RequestError(_UPDATE_REFUSED)
     if len(queries) > 1:
         raise RequestError(f"{len(queries)} query parameters: send exactly one query per request")
-    if len(formats) > 1:
-        raise RequestError("more than one format parameter")
+    # several values are read as one preference list, first first: SPARQLWrapper sends
+    # format=rdf+xml&format=application/rdf+xml, or format=json-ld&format= (empty)
+    formats = [", ".join(dict.fromkeys(value.strip() for value in formats if value.strip()))] if formats else []
     query = body_query if body_query is not None else queries[0] if queries else None
     if query is None and (default_graphs or named_graphs or where == "form"):
         raise RequestError("missing query parameter (query=…)")
-    return SparqlOperation(query, tuple(default_graphs), tuple(named_graphs), formats[0] if formats else None)
+    return SparqlOperation(query, tuple(default_graphs), tuple(named_graphs), formats[0] if formats and formats[0] else None)
 
 
 def _graph_iri(name: str, value: str) -> str:

@@ -1,0 +1,114 @@
+"""``jakgraph serve``: build and validate the graph, then serve it; the SPARQL endpoint is ``/sparql``.
+
+Settings come from the flags below or from ``JAKGRAPH_*`` environment variables (``config.Settings``).
+The server is uvicorn (with uvloop and httptools when installed); queries run in worker processes that
+start with the server, so the first query is as fast as the others.
+"""
+from __future__ import annotations
+
+import argparse
+import errno
+import socket
+from pathlib import Path
+
+from ..config import Settings
+from ..errors import JakgraphError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("serve", help="serve the graph over HTTP (SPARQL endpoint at /sparql)",
+                            description="Build and validate the graph, then serve it: the SPARQL 1.1 endpoint "
+                                        "at /sparql, the prefixes at /prefixes, and the web pages.")
+    parser.add_argument("--host", default=None, help="address to listen on (default: 127.0.0.1, JAKGRAPH_HOST)")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on (default: 8000, JAKGRAPH_PORT)")
+    parser.add_argument("--query-workers", type=int, default=None, metavar="N",
+                        help="worker processes answering queries, one query each at a time "
+                             "(default: one per CPU, at least 2; JAKGRAPH_QUERY_WORKERS)")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                        help="a query running longer is stopped and answered 504 (default: 10; JAKGRAPH_QUERY_TIMEOUT)")
+    parser.add_argument("--max-rows", type=int, default=None, metavar="N",
+                        help="a result with more rows or triples is refused with 422 "
+                             "(default: 100000; JAKGRAPH_MAX_RESULT_ROWS)")
+    parser.add_argument("--update-token-file", type=Path, default=None, metavar="FILE",
+                        help="turn curator writes (/update, /store) on with the bearer token in FILE")
+    stores = parser.add_argument_group("stores (README \"stores\")")
+    stores.add_argument("--store", type=Path, default=None, metavar="DIR",
+                        help="keep the store on disk in DIR: reopened as it is at the next start, rebuilt only "
+                             "when the curated sources changed (default: in memory; JAKGRAPH_STORE)")
+    stores.add_argument("--load", type=Path, nargs="+", default=None, metavar="FILE",
+                        help="bulk-load RDF files (.ttl .nt .nq .trig .rdf .owl .jsonld, optionally .gz) "
+                             "alongside, each into graph/loaded/<name>")
+    stores.add_argument("--backend", default=None, metavar="URL",
+                        help="answer /sparql and the pages from this remote SPARQL 1.1 query endpoint "
+                             "(fill it first with `jakgraph push`; JAKGRAPH_BACKEND)")
+    stores.add_argument("--cache-mb", type=float, default=None, metavar="MB",
+                        help="result cache size in MB, 0 for none (default: 64; JAKGRAPH_CACHE_MB)")
+    parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
+                        help="uvicorn's log level (default: warning)")
+    parser.set_defaults(handler=run)
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The settings: the environment's, overridden by the flags given."""
+    settings = Settings()
+    for flag, name in (("host", "host"), ("port", "port"), ("query_workers", "query_workers"),
+                       ("timeout", "query_timeout"), ("max_rows", "max_result_rows")):
+        value = getattr(args, flag, None)
+        if value is not None:
+            setattr(settings, name, value)
+    if settings.query_timeout <= 0:
+        raise JakgraphError("--timeout must be positive")
+    if settings.max_result_rows < 1 or settings.query_workers < 1:
+        raise JakgraphError("--max-rows and --query-workers must be at least 1")
+    if getattr(args, "store", None) is not None:
+        settings.store_dir = args.store
+    if getattr(args, "load", None):
+        settings.load_files = tuple(args.load)
+    if getattr(args, "backend", None):
+        settings.backend_url = args.backend
+    if getattr(args, "cache_mb", None) is not None:
+        settings.cache_bytes = int(args.cache_mb * 1024 * 1024)
+    token_file = getattr(args, "update_token_file", None)
+    if token_file is not None:
+        from ..web.auth import read_token_file
+
+        settings.update_token = read_token_file(token_file)
+    settings.warm_start = True
+    return settings
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail early, in one line, when the address is taken (rather than after the build)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as err:
+        raise JakgraphError(f"cannot listen on {host}: {err.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                raise JakgraphError(f"{host}:{port} is already in use: stop the other server or choose --port") from None
+            raise JakgraphError(f"cannot listen on {host}:{port}: {err.strerror}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..web.app import create_app
+
+    settings = settings_from(args)
+    check_port(settings.host, settings.port)
+    app = create_app(settings)
+    quads = len(app.state.jak.graph.store)
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    origin = app.state.jak.origin
+    where = f" ({origin.describe(settings)})" if origin is not None else ""
+    print(f"jakgraph: {quads} quads{where}; SPARQL endpoint http://{host}:{settings.port}/sparql "
+          f"({settings.query_workers} query workers, {settings.query_timeout:g} s timeout, "
+          f"{settings.max_result_rows} rows at most)", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False,
+                server_header=False, timeout_graceful_shutdown=5)
+    return 0
