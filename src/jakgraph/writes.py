@@ -33,6 +33,7 @@ from rdflib import Dataset, Graph
 from .derive import materialise
 from .errors import JakgraphError, QuerySyntaxError, ValidationFailed
 from .namespaces import (
+    LOADED_GRAPHS,
     BACKGROUND_GRAPH,
     DERIVED_GRAPH,
     LETTER_GRAPH,
@@ -206,20 +207,18 @@ class GraphWriter:
         with self.lock:
             live = self.store
             scratch = ox.Store()
-            scratch.extend(q for q in live if q.graph_name != SHAPES)
+            scratch.extend(q for q in live if not is_protected(q.graph_name))
             for name in live.named_graphs():
-                if name != SHAPES:
+                if not is_protected(name):
                     scratch.add_graph(name)
             derived_before = _graph_set(scratch, DERIVED)
             apply(scratch)
-            if _has_quads(scratch, SHAPES):
-                raise ReadOnlyGraph(f"the write was refused: {READ_ONLY_GRAPHS[SHAPES]}")
+            for name in _graph_names(scratch):
+                if is_protected(name):
+                    raise ReadOnlyGraph(f"the write was refused: {_protected_reason(name)}")
             if _graph_set(scratch, DERIVED) - derived_before:
                 raise ReadOnlyGraph(f"the write was refused: {READ_ONLY_GRAPHS[DERIVED]}")
             counts = materialise(scratch)
-            scratch.extend(live.quads_for_pattern(None, None, None, SHAPES))
-            if live.contains_named_graph(SHAPES):
-                scratch.add_graph(SHAPES)
             changes = _changed_graphs(live, scratch)
             if not changes:
                 return CommitResult((), 0, 0, counts, (time.perf_counter() - started) * 1000, False)
@@ -236,16 +235,33 @@ class GraphWriter:
                 (time.perf_counter() - started) * 1000, True,
             )
             log.info("write committed: %s", result.as_json())
+            state_dataset = store_to_dataset(live, only=[g for g in _graph_names(live) if not is_loaded(g)])
             for listener in list(self.listeners):
                 try:
-                    listener(live, candidate, result)
+                    listener(live, state_dataset, result)
                 except Exception:  # a failing listener must not undo a committed write
                     log.exception("commit listener %r failed", listener)
             return result
 
     def _writable(self, graph: GraphName) -> None:
-        if isinstance(graph, ox.NamedNode) and graph in READ_ONLY_GRAPHS:
-            raise ReadOnlyGraph(f"{READ_ONLY_GRAPHS[graph]}: it is read-only here")
+        if graph == DERIVED or is_protected(graph):
+            raise ReadOnlyGraph(f"{_protected_reason(graph)}: it is read-only here")
+
+
+def is_loaded(graph: GraphName) -> bool:
+    """A graph of RDF loaded alongside (``--load``): reloaded from its file, never written through the API."""
+    return isinstance(graph, ox.NamedNode) and graph.value.startswith(str(LOADED_GRAPHS))
+
+
+def is_protected(graph: GraphName) -> bool:
+    """Graphs a write never sees: the shapes and the loaded graphs (both kept exactly as they are)."""
+    return graph == SHAPES or is_loaded(graph)
+
+
+def _protected_reason(graph: GraphName) -> str:
+    if isinstance(graph, ox.NamedNode) and graph in READ_ONLY_GRAPHS:
+        return READ_ONLY_GRAPHS[graph]
+    return f"{_graph_label(graph)} holds RDF loaded alongside from a file (--load), which is reloaded, not edited"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -258,8 +274,9 @@ def check_update(text: str, *, base_iri: str | None = None, allowlist: Sequence[
     except QuerySyntaxError as err:
         raise UpdateSyntaxError(str(err)) from None
     for graph in analysis.managed_graphs:
-        if ox.NamedNode(str(graph)) in READ_ONLY_GRAPHS:
-            raise ReadOnlyGraph(f"{READ_ONLY_GRAPHS[ox.NamedNode(str(graph))]}: it is read-only here")
+        name = ox.NamedNode(str(graph))
+        if name == DERIVED or is_protected(name):
+            raise ReadOnlyGraph(f"{_protected_reason(name)}: it is read-only here")
     if analysis.loads:
         raise OperationRefused("LOAD is not performed here (the server fetches nothing on your behalf): "
                                "send the data with INSERT DATA or PUT /store")
@@ -355,8 +372,11 @@ def _graph_names(store: ox.Store) -> set[GraphName]:
 
 
 def _changed_graphs(live: ox.Store, scratch: ox.Store) -> list[GraphChange]:
+    """The graphs that differ between the live store and the scratch copy (protected graphs never do)."""
     changes = []
     for name in sorted(_graph_names(live) | _graph_names(scratch), key=str):
+        if is_protected(name):
+            continue
         before = _graph_set(live, name)
         after = _graph_set(scratch, name)
         existed = isinstance(name, ox.DefaultGraph) or live.contains_named_graph(name)
@@ -415,7 +435,7 @@ def validate_candidate(candidate: Dataset, shapes_dataset: Dataset) -> Validatio
     data: Graph = data_graph(candidate)
     for graph in candidate.graphs():
         name = str(graph.identifier)
-        if name in _VALIDATED_BY_DEFAULT or name == str(SHAPES_GRAPH):
+        if name in _VALIDATED_BY_DEFAULT or name == str(SHAPES_GRAPH) or name.startswith(str(LOADED_GRAPHS)):
             continue
         for triple in graph:
             data.add(triple)

@@ -22,6 +22,15 @@ _WRITER_LOCK = threading.Lock()
 SH = "http://www.w3.org/ns/shacl#"
 
 
+REMOTE = ("this server answers from a remote store (--backend): curator writes and the graph store go to "
+          "that store directly")
+
+
+def store_is_local(request: Request) -> bool:
+    """Writes and /store need the Oxigraph store in this process (not a --backend remote store)."""
+    return isinstance(request.app.state.jak.graph.store, ox.Store)
+
+
 def writer(request: Request) -> GraphWriter:
     """The application's one GraphWriter (created on first use, over the live store)."""
     app = request.app

@@ -20,7 +20,7 @@ from ...errors import JakgraphError
 from ...namespaces import PREFIXES
 from ...writes import GraphName, parse_graph_payload
 from ..auth import require_curator, writes_enabled
-from ..writing import committed, error, read_body, refused, writer
+from ..writing import REMOTE, committed, error, read_body, refused, store_is_local, writer
 
 router = APIRouter(tags=["graph store"])
 
@@ -117,6 +117,8 @@ def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
                   responses={200: {"content": {m: {} for m, _ in RESULT_FORMATS}}, 400: {}, 404: {}, 406: {}},
                   openapi_extra=_OPENAPI)
 async def store_get(request: Request) -> Response:
+    if not store_is_local(request):
+        return error(request, 405, REMOTE, headers={"Allow": ""})
     try:
         graph = _target(request)
     except _BadRequest as err:
@@ -134,6 +136,8 @@ async def store_get(request: Request) -> Response:
 
 
 def _write_guard(request: Request) -> Response | None:
+    if not store_is_local(request):
+        return error(request, 405, REMOTE, headers={"Allow": ""})
     if not writes_enabled(request):
         return error(request, 405, WRITES_OFF, headers={"Allow": "GET, HEAD"})
     require_curator(request)

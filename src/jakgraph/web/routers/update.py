@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import JakgraphError, QuerySyntaxError
 from ...safety import analyse
 from ..auth import require_curator, writes_enabled
-from ..writing import committed, error, read_body, refused, writer
+from ..writing import REMOTE, committed, error, read_body, refused, store_is_local, writer
 
 router = APIRouter(tags=["curator writes"])
 
@@ -60,6 +60,8 @@ def update_get(request: Request) -> Response:
 async def update_post(request: Request) -> Response:
     if not writes_enabled(request):
         return error(request, 404, WRITES_OFF)
+    if not store_is_local(request):
+        return error(request, 405, REMOTE, headers={"Allow": ""})
     require_curator(request)
     settings = request.app.state.jak.settings
     body = await read_body(request, settings.max_query_bytes, "update")
