@@ -15,19 +15,82 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="RDF format, or kgx for Biolink KGX nodes/edges TSV")
     parser.add_argument("--output", "-o", type=Path,
                         help="file to write (default: standard output); for kgx, the folder (required)")
+    parser.add_argument("--store", type=Path, default=None, metavar="DIR",
+                        help="export the on-disk store in DIR as it is now (with the curators' committed writes) "
+                             "instead of building from the source files; stop the server using DIR first, or "
+                             "fetch graphs over HTTP with GET /store?graph=IRI")
+    parser.add_argument("--by-graph", type=Path, default=None, metavar="FOLDER",
+                        help="write one file per named graph into FOLDER (letter.ttl, background.ttl, …), "
+                             "to compare with the source folders")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.format == "kgx":
         return _run_kgx(args)
-    built = build_graph(validate=False)
+    dataset = _dataset(args)
+    if getattr(args, "by_graph", None) is not None:
+        for path in write_by_graph(dataset, args.format, args.by_graph):
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
     if args.output is None:
-        sys.stdout.buffer.write(serialise(built.dataset, args.format))
+        sys.stdout.buffer.write(serialise(dataset, args.format))
     else:
-        write_export(built.dataset, args.format, args.output)
+        write_export(dataset, args.format, args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
+
+
+def _dataset(args: argparse.Namespace):  # noqa: ANN202 - rdflib Dataset
+    """The graph to export: built from the sources, or read from the on-disk store (``--store DIR``)."""
+    if getattr(args, "store", None) is None:
+        return build_graph(validate=False).dataset
+    from ..persist import curated_dataset, open_store_dir
+
+    store = open_store_dir(args.store, create=False)
+    try:
+        return curated_dataset(store)
+    finally:
+        del store
+
+
+def write_by_graph(dataset, fmt_name: str, folder: Path) -> list[Path]:  # noqa: ANN001 - rdflib Dataset
+    """One file per non-empty graph: ``graph/letter`` -> ``letter.ttl``; other IRIs by a readable slug."""
+    import re
+
+    from rdflib import Dataset, Graph
+
+    from ..export import export_format
+    from ..namespaces import GRAPH, PREFIXES
+
+    fmt = export_format(fmt_name)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for graph in sorted(dataset.graphs(), key=lambda g: str(g.identifier)):
+        if len(graph) == 0:
+            continue
+        name = str(graph.identifier)
+        if name.startswith(str(GRAPH)):
+            slug = name[len(str(GRAPH)):]
+        elif name.startswith("urn:x-rdflib:default"):
+            slug = "default"
+        else:
+            slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name.split("://", 1)[-1]).strip("-.") or "graph"
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", slug)
+        single: Graph | Dataset
+        if fmt.quads:
+            single = Dataset()
+            target = single.graph(graph.identifier)
+        else:
+            single = target = Graph()
+        for prefix, namespace in PREFIXES.items():
+            single.bind(prefix, namespace, override=True, replace=True)
+        for triple in graph:
+            target.add(triple)
+        path = folder / f"{slug}.{fmt.extension}"
+        path.write_bytes(single.serialize(format=fmt.rdflib_format, encoding="utf-8"))
+        written.append(path)
+    return written
 
 
 def _run_kgx(args: argparse.Namespace) -> int:

@@ -243,7 +243,8 @@ class WorkerPool:
             self.snapshots.mkdir(parents=True, exist_ok=True)
             if self._dump_dir is None:
                 self._dump_dir = tempfile.mkdtemp(prefix="pool-", dir=str(self.snapshots))
-            path = Path(self._dump_dir) / f"store-{self.generation + 1}-{threading.get_ident()}"
+            # unique per call: the warm start and the first reload both see generation 0
+            path = Path(self._dump_dir) / f"store-{self.generation + 1}-{threading.get_ident()}-{os.urandom(4).hex()}"
             self.source.flush()
             self.source.backup(str(path))
             return path

@@ -64,7 +64,8 @@ def _refresh_state(app):  # noqa: ANN001, ANN202
             if callable(getattr(engine, "invalidate", None)):
                 engine.invalidate()
             if callable(getattr(engine, "reload", None)):
-                engine.reload()
+                engine.reload()  # a wrapper's reload reaches what it wraps
+                break
             engine = getattr(engine, "inner", None)
 
     return listener
