@@ -169,3 +169,14 @@ def test_refused_update_answers_with_the_shacl_report(state):
     assert turtle.status_code == 422 and turtle.headers["content-type"].startswith("text/turtle")
     assert "sh:ValidationReport" in turtle.text and "sh:conforms false" in turtle.text
     assert quads(state.graph.store) == before
+
+
+def test_query_endpoint_sees_a_committed_update_at_once(state):
+    """The answer to the follow-up query of the W3C tests comes from /sparql, not the store behind it."""
+    marker = "ASK { GRAPH <http://example.org/protocol-update-seen/> { <urn:a> <urn:b> \"seen\" } }"
+    with client_for(state) as client:
+        headers = {"Accept": "application/sparql-results+json"}
+        assert client.get("/sparql", params={"query": marker}, headers=headers).json()["boolean"] is False
+        update = 'INSERT DATA { GRAPH <http://example.org/protocol-update-seen/> { <urn:a> <urn:b> "seen" } }'
+        assert client.post("/update", content=update, headers=DIRECT).status_code == 200
+        assert client.get("/sparql", params={"query": marker}, headers=headers).json()["boolean"] is True
