@@ -94,11 +94,17 @@ def load_curated(sources: list[GraphSource] | None = None) -> Dataset:
 
 
 def _first_line(err: Exception) -> str:
+    why = getattr(err, "_why", None)  # rdflib's Turtle/N3 BadSyntax: the reason without the file dump
+    if isinstance(why, str) and why:
+        return f"bad syntax: {why}"
     text = str(err).strip() or type(err).__name__
     return " ".join(text.split())[:300]
 
 
 def _line_number(err: Exception) -> int | None:
+    lines = getattr(err, "lines", None)  # rdflib's BadSyntax counts the newlines before the error
+    if isinstance(lines, int) and getattr(err, "_why", None) is not None:
+        return lines + 1
     for attr in ("line", "lineno"):
         value = getattr(err, attr, None)
         if isinstance(value, int):

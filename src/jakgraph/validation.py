@@ -24,7 +24,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from . import paths
-from .errors import ValidationFailed
+from .errors import SourceError, ValidationFailed
 from .namespaces import (
     BACKGROUND_GRAPH,
     DERIVED_GRAPH,
@@ -79,10 +79,14 @@ def shapes_graph(dataset: Dataset) -> Graph:
     return shapes
 
 
-def load_shapes(folder: Path | None = None) -> Graph:
-    """The shapes from ``shapes/`` (or ``folder``); an unreadable file raises SourceError."""
+def load_shapes(location: Path | None = None) -> Graph:
+    """The shapes from ``shapes/`` (or a given folder or file); an unreadable file raises SourceError."""
     shapes = Graph()
-    for path in rdf_files(folder if folder is not None else paths.SHAPES_DIR):
+    location = location if location is not None else paths.SHAPES_DIR
+    files = [location] if location.is_file() else rdf_files(location)
+    if not files:
+        raise SourceError(str(location), "no shapes found (expected .ttl files)")
+    for path in files:
         parse_file(path, into=shapes)
     return shapes
 
@@ -259,10 +263,12 @@ def validate_graph(data: Graph, shapes: Graph, *, subject: str = "the graph") ->
     return validate_store(to_store(data), shapes, subject=subject)
 
 
-def validate_dataset(dataset: Dataset, *, subject: str = "the curated graph") -> ValidationOutcome:
-    """Validate the guarded graphs of a dataset against the shapes in its graph:shapes."""
+def validate_dataset(
+    dataset: Dataset, shapes: Graph | None = None, *, subject: str = "the curated graph"
+) -> ValidationOutcome:
+    """Validate the guarded graphs of a dataset against the shapes in its graph:shapes (or ``shapes``)."""
     store = to_store(triple for name in GUARDED_GRAPHS for triple in dataset.graph(name))
-    return validate_store(store, shapes_graph(dataset), subject=subject)
+    return validate_store(store, shapes if shapes is not None else shapes_graph(dataset), subject=subject)
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> ValidationOutcome:
@@ -273,12 +279,13 @@ def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Valida
     return validate_graph(data, shapes, subject=names if len(files) <= 3 else f"{len(files)} files")
 
 
-def validate_curated() -> ValidationOutcome:
-    """Build the curated graph (ontology, letter, background, derived) without refusing it, and validate."""
+def validate_curated(shapes: Graph | None = None) -> ValidationOutcome:
+    """Build the curated graph (ontology, letter, background, derived) without refusing it, and validate
+    it against its shapes (or ``shapes``)."""
     from .build import build_graph  # build imports this module
 
     built = build_graph(validate=False)
-    return validate_dataset(built.dataset)
+    return validate_dataset(built.dataset, shapes)
 
 
 def require_conformance(dataset: Dataset) -> ValidationOutcome:
