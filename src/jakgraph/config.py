@@ -39,8 +39,8 @@ class Settings:
     max_url_bytes: int = field(default_factory=lambda: int(_env("MAX_URL_BYTES", "32768")))
     #: most bytes of an RDF body sent to PUT/POST /store
     max_upload_bytes: int = field(default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))))
-    #: queries that may run at once; more get 503 with Retry-After
-    max_concurrent_queries: int = field(default_factory=lambda: int(_env("MAX_CONCURRENT_QUERIES", "8")))
+    #: queries in flight at once (running, or waiting for a query worker); more get 503 with Retry-After
+    max_concurrent_queries: int = field(default_factory=lambda: int(_env("MAX_CONCURRENT_QUERIES", "64")))
     #: where the JSON access log goes: "-" for standard error, a file path, or "" for nowhere
     access_log: str = field(default_factory=lambda: _env("ACCESS_LOG", "-"))
     # -- query engine (see README "endpoint") -------------------------------------------------------
