@@ -52,5 +52,9 @@ bench: build
 bench-scale: build
 	$(BIN)/python benchmarks/scale.py
 
+.PHONY: bench-soak
+bench-soak: build
+	$(BIN)/python benchmarks/soak.py --seconds 60 --clients 32
+
 clean:
 	rm -rf dist build .pytest_cache $(VENDOR)
