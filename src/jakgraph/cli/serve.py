@@ -43,6 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(fill it first with `jakgraph push`; JAKGRAPH_BACKEND)")
     stores.add_argument("--cache-mb", type=float, default=None, metavar="MB",
                         help="result cache size in MB, 0 for none (default: 64; JAKGRAPH_CACHE_MB)")
+    safety = parser.add_argument_group("safety (README \"safety\")")
+    safety.add_argument("--service-allow", action="append", default=None, metavar="IRI",
+                        help="a SERVICE endpoint queries may call (repeatable; default: none; public http(s) "
+                             "hosts only; JAKGRAPH_SERVICE_ALLOWLIST)")
+    safety.add_argument("--access-log", default=None, metavar="FILE",
+                        help="the JSON access log: a file, '-' for standard error (the default), '' for none "
+                             "(JAKGRAPH_ACCESS_LOG)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"],
                         help="uvicorn's log level (default: warning)")
     parser.set_defaults(handler=run)
@@ -60,6 +67,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         raise JakgraphError("--timeout must be positive")
     if settings.max_result_rows < 1 or settings.query_workers < 1:
         raise JakgraphError("--max-rows and --query-workers must be at least 1")
+    if getattr(args, "service_allow", None):
+        settings.service_allowlist = tuple(args.service_allow)
+    if getattr(args, "access_log", None) is not None:
+        settings.access_log = args.access_log
     if getattr(args, "store", None) is not None:
         settings.store_dir = args.store
     if getattr(args, "load", None):
