@@ -1,5 +1,10 @@
 """The W3C SPARQL 1.1 Protocol update tests (protocol/manifest.ttl, update_* and bad_update_*) on /update.
 
+The protocol tests assume a graph store without integrity rules, and their data (``<data1.rdf> a
+foaf:Document``, no label) breaks jakgraph's shapes, as it should: so they run on a copy of the graph whose
+project shapes are swapped for one test shape. With the project's shapes in place the same updates are
+refused with 422 and their SHACL report (``test_w3c_data_is_refused_by_the_project_shapes``).
+
 Positive tests: POST form, POST direct, service base IRI, and the protocol dataset parameters
 using-graph-uri / using-named-graph-uri (one, several, both kinds). Negative tests: every bad update gets
 a 4xx and changes nothing. Results are checked on the live store with the tests' own ASK queries.
@@ -180,3 +185,17 @@ def test_query_endpoint_sees_a_committed_update_at_once(state):
         update = 'INSERT DATA { GRAPH <http://example.org/protocol-update-seen/> { <urn:a> <urn:b> "seen" } }'
         assert client.post("/update", content=update, headers=DIRECT).status_code == 200
         assert client.get("/sparql", params={"query": marker}, headers=headers).json()["boolean"] is True
+
+
+def test_w3c_data_is_refused_by_the_project_shapes(built):
+    state = fresh_state(built, project_shapes=True)
+    before = quads(state.graph.store)
+    update = SEED + ("INSERT { GRAPH <http://example.org/protocol-update-dataset-test/> { ?s a dc:BibliographicResource } }"
+                     "\nWHERE { ?s a foaf:Document }")
+    url = "/update?using-graph-uri=" + quote(f"{DATA}data1.rdf", safe="")
+    response = client_for(state).post(url, content=update, headers=DIRECT)
+    assert response.status_code == 422
+    body = response.json()
+    assert {r["focusNode"] for r in body["results"]} >= {f"{DATA}data1.rdf"}
+    assert all(r["severity"] == "Violation" for r in body["results"])
+    assert quads(state.graph.store) == before

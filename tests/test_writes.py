@@ -29,22 +29,33 @@ SHAPES = ox.NamedNode(str(SHAPES_GRAPH))
 
 @pytest.fixture()
 def writer(built) -> GraphWriter:
-    return GraphWriter(copy_store(built.store))
+    """A writer over a copy judged by the test shape alone (fast)."""
+    return GraphWriter(copy_store(built.store, project_shapes=False))
 
 
-def test_valid_update_commits_and_reports(writer):
+@pytest.fixture()
+def guarded_writer(built) -> GraphWriter:
+    """A writer over a copy judged by the project's shapes and the test shape, as in production."""
+    return GraphWriter(copy_store(built.store, project_shapes=True))
+
+
+def test_valid_update_commits_and_reports(guarded_writer):
+    writer = guarded_writer
     before = set(writer.store)
     result = writer.update(VALID_INSERT)
-    assert result.committed and result.added == 2 and result.removed == 0
+    assert result.committed and result.added == 3 and result.removed == 0
     assert str(LETTER_GRAPH) in result.changed_graphs
     assert set(writer.store) - before == {
         ox.Quad(ox.NamedNode(TEST_NS + "a"), ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
                 ox.NamedNode(TEST_NS + "Curated"), LETTER),
+        ox.Quad(ox.NamedNode(TEST_NS + "a"), ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                ox.Literal("a"), LETTER),
         ox.Quad(ox.NamedNode(TEST_NS + "a"), ox.NamedNode(TEST_NS + "note"), ox.Literal("ok"), LETTER),
     }
 
 
-def test_invalid_update_is_refused_with_report_and_changes_nothing(writer):
+def test_invalid_update_is_refused_with_report_and_changes_nothing(guarded_writer):
+    writer = guarded_writer
     before = set(writer.store)
     with pytest.raises(WriteNotConforming) as refused:
         writer.update(INVALID_INSERT)
@@ -56,7 +67,7 @@ def test_invalid_update_is_refused_with_report_and_changes_nothing(writer):
 def test_real_shapes_refuse_a_letter_node_stripped_of_its_provenance(built):
     if len(list(built.store.quads_for_pattern(None, None, None, SHAPES))) == 0:
         pytest.skip("the project has no shapes yet")
-    writer = GraphWriter(copy_store(built.store, with_test_shape=False))
+    writer = GraphWriter(copy_store(built.store, with_test_shape=False, project_shapes=True))
     before = set(writer.store)
     with pytest.raises(WriteNotConforming):
         writer.update("DELETE WHERE { GRAPH graph:letter { stmt:savi-ruxolitinib jak:supportingText ?t } }")

@@ -32,17 +32,9 @@ from rdflib import Dataset, Graph
 
 from .derive import materialise
 from .errors import JakgraphError, QuerySyntaxError, ValidationFailed
-from .namespaces import (
-    LOADED_GRAPHS,
-    BACKGROUND_GRAPH,
-    DERIVED_GRAPH,
-    LETTER_GRAPH,
-    ONTOLOGY_GRAPH,
-    PREFIXES,
-    SHAPES_GRAPH,
-)
+from .namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
 from .safety import Analysis, OperationRefused, analyse, check_services
-from .validation import ValidationOutcome, data_graph, shapes_graph, validate_graph
+from .validation import NOT_DATA_GRAPHS, ValidationOutcome, shapes_graph, validate_store
 
 log = logging.getLogger("jakgraph.writes")
 
@@ -53,8 +45,6 @@ DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
 #: graphs no write may change: the shapes (reviewed in git) and the derived triples (computed)
 READ_ONLY_GRAPHS = {SHAPES: "graph:shapes holds the SHACL shapes, which change through review, not through writes",
                     DERIVED: "graph:derived is computed from the curated graphs after every write"}
-#: graphs that data_graph() already merges for validation
-_VALIDATED_BY_DEFAULT = {str(g) for g in (ONTOLOGY_GRAPH, LETTER_GRAPH, BACKGROUND_GRAPH, DERIVED_GRAPH)}
 
 
 class WriteError(JakgraphError):
@@ -119,6 +109,7 @@ class GraphWriter:
     listeners: list[Listener] = field(default_factory=list)
     service_allowlist: Sequence[str] = ()
     lock: threading.Lock = field(default_factory=threading.Lock)
+    _shapes: Graph | None = field(default=None, repr=False)
 
     # -- public operations ------------------------------------------------------------------------
 
@@ -222,8 +213,7 @@ class GraphWriter:
             changes = _changed_graphs(live, scratch)
             if not changes:
                 return CommitResult((), 0, 0, counts, (time.perf_counter() - started) * 1000, False)
-            candidate = store_to_dataset(scratch)
-            outcome = validate_candidate(candidate, shapes_dataset=store_to_dataset(live, only=[SHAPES]))
+            outcome = validate_store(validation_data(scratch), self.shapes())
             if not outcome.conforms:
                 raise WriteNotConforming(outcome)
             added = sum(len(c.after - c.before) for c in changes)
@@ -242,6 +232,12 @@ class GraphWriter:
                 except Exception:  # a failing listener must not undo a committed write
                     log.exception("commit listener %r failed", listener)
             return result
+
+    def shapes(self) -> Graph:
+        """The live shapes as an rdflib Graph, read once: no write can change them."""
+        if self._shapes is None:
+            self._shapes = shapes_graph(store_to_dataset(self.store, only=[SHAPES]))
+        return self._shapes
 
     def _writable(self, graph: GraphName) -> None:
         if graph == DERIVED or is_protected(graph):
@@ -430,16 +426,14 @@ def store_to_dataset(store: ox.Store, only: Sequence[GraphName] | None = None) -
     return dataset
 
 
-def validate_candidate(candidate: Dataset, shapes_dataset: Dataset) -> ValidationOutcome:
-    """The candidate's guarded graphs (data_graph) plus every other non-shapes graph, against the shapes."""
-    data: Graph = data_graph(candidate)
-    for graph in candidate.graphs():
-        name = str(graph.identifier)
-        if name in _VALIDATED_BY_DEFAULT or name == str(SHAPES_GRAPH) or name.startswith(str(LOADED_GRAPHS)):
-            continue
-        for triple in graph:
-            data.add(triple)
-    return validate_graph(data, shapes_graph(shapes_dataset))
+def validation_data(store: ox.Store) -> ox.Store:
+    """What the shapes judge, merged into one default graph: every graph but the shapes, the examples
+    (never data, as ``validation.NOT_DATA_GRAPHS`` says) and the loaded graphs."""
+    skipped = {ox.NamedNode(str(g)) for g in NOT_DATA_GRAPHS}
+    data = ox.Store()
+    data.extend(ox.Quad(q.subject, q.predicate, q.object, DEFAULT_GRAPH)
+                for q in store if q.graph_name not in skipped and not is_protected(q.graph_name))
+    return data
 
 
 def _graph_label(graph: GraphName) -> str:

@@ -134,7 +134,11 @@ def report_response(request: Request, err: WriteNotConforming) -> Response:
                         headers={"Vary": "Accept"})
     body = error_body(422, str(err), access_log.request_id(request.scope))
     body["conforms"] = False
-    body["results"] = report_results(outcome.report_graph)
+    results = report_results(outcome.report_graph)
+    body["results"] = [r for r in results if r.get("severity") == "Violation"]
+    body["other_results"] = {severity: sum(1 for r in results if r.get("severity") == severity)
+                             for severity in ("Warning", "Info")}
+    body["full_report"] = "send Accept: text/turtle for the whole SHACL report"
     return JSONResponse(body, status_code=422, headers={"Vary": "Accept"})
 
 
