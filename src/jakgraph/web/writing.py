@@ -84,6 +84,18 @@ async def read_body(request: Request, cap: int, what: str) -> bytes:
     return bytes(chunks)
 
 
+def curator_refusal(request: Request) -> JSONResponse | None:
+    """None when the request carries the curator token; otherwise the 401/403 answer (same JSON shape as
+    every other refusal here, with WWW-Authenticate on 401)."""
+    from .auth import require_curator
+
+    try:
+        require_curator(request)
+    except HTTPException as err:
+        return error(request, err.status_code, str(err.detail), headers=err.headers)
+    return None
+
+
 def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(status, message, access_log.request_id(request.scope)),
                         status_code=status, headers=headers)

@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from ...errors import JakgraphError
 from ...namespaces import PREFIXES
 from ...writes import GraphName, parse_graph_payload
-from ..auth import require_curator, writes_enabled
-from ..writing import REMOTE, committed, error, read_body, refused, store_is_local, writer
+from ..auth import writes_enabled
+from ..writing import REMOTE, committed, curator_refusal, error, read_body, refused, store_is_local, writer
 
 router = APIRouter(tags=["graph store"])
 
@@ -109,7 +109,9 @@ def _read(store: ox.Store, graph: GraphName, fmt: ox.RdfFormat) -> bytes | None:
 def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
     iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
             if isinstance(t, ox.NamedNode)}
-    iris |= {t.datatype.value for triple in triples for t in (triple.object,) if isinstance(t, ox.Literal)}
+    iris |= {t.datatype.value for triple in triples for t in (triple.object,)
+             if isinstance(t, ox.Literal) and t.datatype.value != "http://www.w3.org/2001/XMLSchema#string"
+             and not t.language}
     return {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
 
 
@@ -140,8 +142,7 @@ def _write_guard(request: Request) -> Response | None:
         return error(request, 405, REMOTE, headers={"Allow": ""})
     if not writes_enabled(request):
         return error(request, 405, WRITES_OFF, headers={"Allow": "GET, HEAD"})
-    require_curator(request)
-    return None
+    return curator_refusal(request)
 
 
 async def _payload(request: Request, graph: GraphName) -> list[ox.Quad]:

@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import JakgraphError, QuerySyntaxError
 from ...safety import analyse
-from ..auth import require_curator, writes_enabled
-from ..writing import REMOTE, committed, error, read_body, refused, store_is_local, writer
+from ..auth import writes_enabled
+from ..writing import REMOTE, committed, curator_refusal, error, read_body, refused, store_is_local, writer
 
 router = APIRouter(tags=["curator writes"])
 
@@ -62,7 +62,9 @@ async def update_post(request: Request) -> Response:
         return error(request, 404, WRITES_OFF)
     if not store_is_local(request):
         return error(request, 405, REMOTE, headers={"Allow": ""})
-    require_curator(request)
+    refusal = curator_refusal(request)
+    if refusal is not None:
+        return refusal
     settings = request.app.state.jak.settings
     body = await read_body(request, settings.max_query_bytes, "update")
     content_type = request.headers.get("content-type", "")
