@@ -93,6 +93,10 @@ def test_default_graph(client, state):
     ("POST", "/store", NT, b"<urn:a> <urn:b> <urn:c> .", 400),
     ("PUT", f"/store?graph={G}", {**AUTH, "Content-Type": "application/ld+json"},
      b'{"@context": "http://127.0.0.1:9/context.jsonld", "@id": "urn:a", "urn:b": "c"}', 400),
+    ("PUT", f"/store?graph={G}", {**AUTH, "Content-Type": "application/rdf+xml"},
+     b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="urn:a">'
+     b'<rdf:value>&x;</rdf:value></rdf:Description></rdf:RDF>', 400),
 ])
 def test_bad_writes_are_refused_and_change_nothing(client, state, method, url, headers, body, status):
     before = quads(state.graph.store)

@@ -269,3 +269,47 @@ def test_full_query_slots_give_503_with_retry_after():
             return [refused.status_code, *(r.status_code for r in done), after.status_code]
 
     assert asyncio.run(scenario()) == [503, 200, 200, 200]
+
+
+# --- errors and readiness ---------------------------------------------------------------------------
+
+def test_an_unexpected_error_answers_500_with_request_id_and_no_trace(built, caplog):
+    from writes_support import client_for, fresh_state
+
+    state = fresh_state(built)
+    client = client_for(state)
+
+    @client.app.get("/boom-for-test")
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    client.app.router.routes.insert(0, client.app.router.routes.pop())   # before the catch-all route
+    with caplog.at_level("ERROR", logger="jakgraph.web"):
+        response = client.get("/boom-for-test", headers={"X-Request-ID": "boom-1"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["request_id"] == "boom-1" and response.headers["x-request-id"] == "boom-1"
+    assert "secret internal detail" not in response.text and "Traceback" not in response.text
+    assert any("boom-1" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_ready_reports_an_empty_store_and_dead_workers(built):
+    import pyoxigraph as ox
+
+    from writes_support import client_for, fresh_state
+
+    state = fresh_state(built)
+    client = client_for(state)
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").status_code == 200
+
+    class DeadPool:
+        pids = [2 ** 22 + 12345]   # no such process
+        _started = True
+
+    state.engine = DeadPool()
+    response = client.get("/ready")
+    assert response.status_code == 503 and response.json()["checks"]["workers_alive"] is False
+    state.graph = type(state.graph)(dataset=state.graph.dataset, store=ox.Store(), derived_counts={})
+    state.engine = None
+    assert "not built" in client.get("/ready").json()["problems"][0]

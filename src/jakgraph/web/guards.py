@@ -165,6 +165,8 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(
         error_body(500, "internal error: the server log has the details under this request id", rid),
         status_code=500,
+        # sent by Starlette's outermost error middleware, outside the access log's: set the id here
+        headers={"X-Request-ID": rid} if rid else None,
     )
 
 
