@@ -50,16 +50,66 @@ class _Died(Exception):
     pass
 
 
+class _Channel(asyncio.Protocol):
+    """The pool's end of a worker's socket: frames in, one awaited at a time (leaner than StreamReader)."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.waiter: asyncio.Future[bytes] | None = None
+        self.lost: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        self._deliver()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = exc or ConnectionResetError("the worker closed its socket")
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_exception(self.lost)
+
+    def _deliver(self) -> None:
+        waiter = self.waiter
+        if waiter is None or waiter.done() or len(self.buffer) < HEADER.size:
+            return
+        (size,) = HEADER.unpack_from(self.buffer)
+        end = HEADER.size + size
+        if len(self.buffer) >= end:
+            payload = bytes(self.buffer[HEADER.size:end])
+            del self.buffer[:end]
+            waiter.set_result(payload)
+
+    def send(self, frame: bytes) -> None:
+        if self.lost is not None or self.transport is None:
+            raise ConnectionResetError("the worker is gone")
+        self.transport.write(frame)
+
+    async def receive(self) -> bytes:
+        if self.lost is not None:
+            raise ConnectionResetError("the worker is gone")
+        self.waiter = asyncio.get_running_loop().create_future()
+        self._deliver()
+        try:
+            return await self.waiter
+        finally:
+            self.waiter = None
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
 class _Worker:
     """One worker process and the pool's end of its socket."""
 
-    __slots__ = ("process", "reader", "writer", "expired", "quads", "generation")
+    __slots__ = ("process", "channel", "expired", "quads", "generation")
 
-    def __init__(self, process: asyncio.subprocess.Process, reader: asyncio.StreamReader,
-                 writer: asyncio.StreamWriter, generation: int) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, channel: _Channel, generation: int) -> None:
         self.process = process
-        self.reader = reader
-        self.writer = writer
+        self.channel = channel
         self.expired = False
         self.quads = 0
         self.generation = generation
@@ -69,17 +119,15 @@ class _Worker:
         return self.process.pid
 
     async def read(self) -> object:
-        header = await self.reader.readexactly(HEADER.size)
-        (size,) = HEADER.unpack(header)
-        return decode(await self.reader.readexactly(size))
+        return decode(await self.channel.receive())
 
     async def call(self, message: tuple, timeout: float) -> tuple:
         """Send one request, await its response; the process is killed if ``timeout`` passes first."""
         handle = asyncio.get_running_loop().call_later(timeout, self._expire)
         try:
-            self.writer.write(encode(message))
+            self.channel.send(encode(message))
             return await self.read()  # type: ignore[return-value]
-        except (asyncio.IncompleteReadError, ConnectionError, OSError) as err:
+        except (ConnectionError, OSError) as err:
             if self.expired:
                 raise _Expired from None
             raise _Died(str(err)) from None
@@ -95,7 +143,7 @@ class _Worker:
             self.process.kill()
         except ProcessLookupError:
             pass
-        self.writer.close()
+        self.channel.close()
 
 
 class WorkerPool:
@@ -388,14 +436,14 @@ class WorkerPool:
             )
         finally:
             child_end.close()
-        reader, writer = await asyncio.open_unix_connection(sock=parent_end, limit=2**20)
-        worker = _Worker(process, reader, writer, self.generation if generation is None else generation)
+        _, channel = await asyncio.get_running_loop().create_unix_connection(_Channel, sock=parent_end)
+        worker = _Worker(process, channel, self.generation if generation is None else generation)
         self._all.add(worker)
         config = {"dump": str(self.dump) if self.dump is not None else None, "options": asdict(self.options)}
         try:
-            writer.write(encode(config))
+            channel.send(encode(config))
             ready = await asyncio.wait_for(worker.read(), self.start_timeout)
-        except (asyncio.TimeoutError, asyncio.IncompleteReadError, ConnectionError) as err:
+        except (asyncio.TimeoutError, ConnectionError) as err:
             worker.kill()
             self._all.discard(worker)
             raise EngineUnavailable(f"a query worker failed to start: {err!r}") from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pickle
 import socket
 import struct
-from typing import Any
+from typing import Any, BinaryIO
 
 __all__ = ["HEADER", "encode", "decode", "recv_frame", "send_frame"]
 
@@ -25,22 +25,17 @@ def decode(payload: bytes) -> Any:
     return pickle.loads(payload)  # noqa: S301 - frames come only from our own worker processes
 
 
-def _recv_exactly(sock: socket.socket, size: int) -> bytes:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    while got < size:
-        n = sock.recv_into(view[got:], size - got)
-        if n == 0:
-            raise EOFError("the other end closed the connection")
-        got += n
-    return bytes(buffer)
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    data = stream.read(size)
+    if data is None or len(data) < size:
+        raise EOFError("the other end closed the connection")
+    return data
 
 
-def recv_frame(sock: socket.socket) -> Any:
-    """Block until one whole frame has arrived; EOFError when the other end is gone."""
-    (size,) = HEADER.unpack(_recv_exactly(sock, HEADER.size))
-    return decode(_recv_exactly(sock, size))
+def recv_frame(stream: BinaryIO) -> Any:
+    """Block until one whole frame has arrived on a buffered socket file; EOFError when the other end is gone."""
+    (size,) = HEADER.unpack(_read_exactly(stream, HEADER.size))
+    return decode(_read_exactly(stream, size))
 
 
 def send_frame(sock: socket.socket, message: Any) -> None:

@@ -79,12 +79,13 @@ def main(fd: int) -> None:
     sock = socket.socket(fileno=fd)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
-        config = recv_frame(sock)
+        incoming = sock.makefile("rb", buffering=1 << 16)  # one read() per frame, most of the time
+        config = recv_frame(incoming)
         options = ExecutionOptions(**config["options"])
         store = _load(config)
         send_frame(sock, ("ready", len(store)))
         while True:
-            send_frame(sock, _answer(store, options, recv_frame(sock)))
+            send_frame(sock, _answer(store, options, recv_frame(incoming)))
     except (EOFError, ConnectionError, KeyboardInterrupt):
         pass
     finally:

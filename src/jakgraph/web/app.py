@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from ..config import Settings
 from . import guards
 from .routers import LAST_ROUTERS, ROUTERS
+from .routers.sparql import SparqlFastPath
 from .state import AppState
 
 
@@ -17,6 +18,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app_state = state if state is not None else AppState.create(settings)
     app = FastAPI(title="jakgraph", version="0.1.0", docs_url="/api-docs", redoc_url=None, lifespan=_lifespan)
     app.state.jak = app_state
+    app.add_middleware(SparqlFastPath)  # innermost: /sparql skips the route table, not the guards
     guards.install(app, settings)
     for router in ROUTERS:
         app.include_router(router)

@@ -9,6 +9,7 @@ not UTF-8, an update sent to this read-only query endpoint, a dataset graph that
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -63,8 +64,10 @@ class SparqlOperation:
     format: str | None = None
 
 
+@lru_cache(maxsize=1024)
 def parse_get(query_string: bytes) -> SparqlOperation:
-    """A GET (or HEAD) request from its raw URL query string."""
+    """A GET (or HEAD) request from its raw URL query string (remembered: clients repeat their queries,
+    and percent-decoding a long query costs more than answering it from the cache)."""
     return _operation(_pairs(query_string, "the URL"), where="URL")
 
 

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...engine.base import QueryRequest
 from ...engine.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
@@ -28,7 +29,7 @@ from .. import policy
 from ..protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
 from ..service_description import dataset_stats, describe_service
 
-__all__ = ["router", "error_response", "CORS_HEADERS"]
+__all__ = ["CORS_HEADERS", "SparqlFastPath", "error_response", "router"]
 
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
@@ -212,3 +213,28 @@ for _path in PATHS:
                          responses=_RESPONSES, response_class=Response)
     router.add_api_route(_path, sparql_options, methods=["OPTIONS"], include_in_schema=False)
     router.add_api_route(_path, sparql_wrong_method, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+
+
+class SparqlFastPath:
+    """ASGI middleware: ``/sparql`` requests go straight to the handlers above, past the route table.
+
+    FastAPI matches a request against every route and resolves the endpoint's parameters before calling
+    it, which costs more than answering a cached query. The handlers take only the ``Request``, so they
+    are called directly; the routes stay registered (the OpenAPI description, and any application that
+    does not install this). Installed innermost (``create_app`` adds it before the guards), so the
+    limits, the access log and the error handlers still see every request.
+    """
+
+    _HANDLERS = {"GET": sparql_get, "HEAD": sparql_get, "POST": sparql_post}
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in PATHS:
+            handler = self._HANDLERS.get(scope["method"])
+            if handler is not None:
+                response = await handler(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
