@@ -75,7 +75,17 @@ def _answer(store: ox.Store, options: ExecutionOptions, message: tuple) -> tuple
     return ("ok", result.body, result.format.name, result.kind, result.count, result.seconds)
 
 
+def _be_batch() -> None:
+    """SCHED_BATCH: a worker woken by a request does not preempt the HTTP process that woke it (which
+    then goes on reading and answering other requests); it runs on a free core or right after."""
+    try:
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+    except (AttributeError, OSError):
+        pass
+
+
 def main(fd: int) -> None:
+    _be_batch()
     sock = socket.socket(fileno=fd)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
