@@ -8,9 +8,10 @@ FROM NAMED; with neither, the query's own FROM / FROM NAMED apply; with none at 
 the union of all named graphs.
 
 The row cap is exact but costs nothing for ordinary results: the result is serialised once into a sink
-that stops at ``max_rows`` times the smallest possible size of a row in that format, so a result under
-that size cannot have too many rows. Only a result past it is evaluated again into a row-counting sink
-(TSV or N-Triples: one row a line) that stops at the first row over the cap.
+that stops at ``max_rows`` times the smallest possible size of a row in that format (3 bytes in JSON,
+one line in TSV, …), so a result that fits cannot have too many rows. Only a result past that size is
+evaluated again into a row-counting sink (TSV or N-Triples: one row a line) that stops at the first row
+over the cap, and converted to the format asked for if it is within the cap.
 """
 from __future__ import annotations
 
@@ -46,10 +47,8 @@ _OX_RDF = {
 _PREFIXED_OUTPUT = frozenset({"ttl", "trig", "n3", "rdfxml"})
 #: the fewest bytes one more solution can add in each results format ("{}," in JSON, one line in TSV…)
 _MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
-#: the fewest bytes one more triple can add in any RDF format (", 1" in Turtle)
+#: the fewest bytes one more triple can add in any RDF format (",1" in Turtle)
 _MIN_TRIPLE_BYTES = 2
-#: room for the fixed parts (head, prologue) on top of the rows
-_FIXED_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ def _format_for(chosen: ResultFormat | None, form: str, offered: tuple[ResultFor
 
 def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
                          again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
-    sink = _Sink(ceiling=_FIXED_BYTES + max_rows * _MIN_ROW_BYTES[fmt.name])
+    sink = _Sink(ceiling=max_rows * _MIN_ROW_BYTES[fmt.name])  # fits: at most max_rows rows
     if _write(lambda: solutions.serialize(sink, _OX_RESULTS[fmt.name]), sink):
         return sink.getvalue(), None
     # too large to be sure: count exactly (one solution a line in TSV), stopping at the first row over
@@ -173,7 +172,7 @@ def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_ro
 
 def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: int,
                        prefixes: dict[str, str] | None, again) -> tuple[bytes, int | None]:  # noqa: ANN001
-    sink = _Sink(ceiling=_FIXED_BYTES + max_rows * _MIN_TRIPLE_BYTES)
+    sink = _Sink(ceiling=max_rows * _MIN_TRIPLE_BYTES)
     if _write(lambda: _rdf(triples, sink, fmt, prefixes), sink):
         return sink.getvalue(), None
     counted = _Sink(max_lines=max_rows)

@@ -88,4 +88,4 @@ def prefixes(request: Request, format: str | None = None) -> Response:  # noqa: 
 def prefixes_options(request: Request) -> Response:
     from .sparql import sparql_options
 
-    return sparql_options(request)
+    return sparql_options(request, allow="GET, HEAD, OPTIONS")

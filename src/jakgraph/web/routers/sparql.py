@@ -178,19 +178,23 @@ async def sparql_post(request: Request) -> Response:
         return error_response(err)
 
 
-def sparql_options(request: Request) -> Response:
+def sparql_options(request: Request, allow: str = ALLOW) -> Response:
     """CORS preflight (and plain OPTIONS): which methods and headers a cross-origin request may use."""
-    headers = {**CORS_HEADERS, "Allow": ALLOW}
+    headers = {**CORS_HEADERS, "Allow": allow}
     if "access-control-request-method" in request.headers:
         asked = request.headers.get("access-control-request-headers", "")
         allowed = ", ".join(h.strip() for h in asked.split(",") if h.strip() and _token(h.strip()))
         headers.update({
-            "Access-Control-Allow-Methods": ALLOW,
+            "Access-Control-Allow-Methods": allow,
             "Access-Control-Allow-Headers": allowed or _DEFAULT_ALLOWED_HEADERS,
             "Access-Control-Max-Age": _PREFLIGHT_MAX_AGE,
             "Vary": "Access-Control-Request-Headers",
         })
     return Response(status_code=204, headers=headers)
+
+
+def _options(request: Request) -> Response:
+    return sparql_options(request)
 
 
 def sparql_wrong_method(request: Request) -> Response:
@@ -211,7 +215,7 @@ for _path in PATHS:
     router.add_api_route(_path, sparql_post, methods=["POST"], include_in_schema=_public,
                          summary="Query by POST (form-encoded or application/sparql-query)",
                          responses=_RESPONSES, response_class=Response)
-    router.add_api_route(_path, sparql_options, methods=["OPTIONS"], include_in_schema=False)
+    router.add_api_route(_path, _options, methods=["OPTIONS"], include_in_schema=False)
     router.add_api_route(_path, sparql_wrong_method, methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 
 
