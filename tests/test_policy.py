@@ -313,3 +313,42 @@ def test_ready_reports_an_empty_store_and_dead_workers(built):
     state.graph = type(state.graph)(dataset=state.graph.dataset, store=ox.Store(), derived_counts={})
     state.engine = None
     assert "not built" in client.get("/ready").json()["problems"][0]
+
+
+# --- the checker itself cannot be used to stall the server -----------------------------------------
+
+def test_a_huge_query_without_service_is_checked_at_once():
+    """rdflib's parser needs minutes for this text; the checker never runs it here."""
+    import time
+
+    text = "SELECT * WHERE { ?s ?p ?o FILTER(" + " || ".join(f"?o = {i}" for i in range(15000)) + ") }"
+    started = time.perf_counter()
+    assert check_query(text, settings("https://query.example.org/sparql", max_query_bytes=300_000)) is None
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_service_query_too_complex_to_parse_is_refused_at_the_deadline():
+    import time
+
+    from jakgraph import safety
+
+    text = ("SELECT * WHERE { SERVICE <https://query.example.org/sparql> { ?s ?p ?o } FILTER("
+            + " || ".join(f"?o = {i}" for i in range(2500)) + ") }")
+    started = time.perf_counter()
+    with pytest.raises(PolicyViolation) as refused:
+        check_query(text, settings("https://query.example.org/sparql"))
+    assert refused.value.status == 400 and "could not be checked" in str(refused.value)
+    assert time.perf_counter() - started < safety.PARSE_DEADLINE + 3
+    # the parser process was replaced: the next check works
+    assert check_query(service("https://query.example.org/sparql"), settings("https://query.example.org/sparql"),
+                       resolver=lambda host, port: [PUBLIC]) is not None
+
+
+@pytest.mark.parametrize("query", [
+    'SELECT ?service WHERE { ?service ?p "SERVICE <http://127.0.0.1/>" }',
+    "SELECT * WHERE { <http://example.org/SERVICE> ?p ?o } # SERVICE <http://127.0.0.1/>",
+    "PREFIX service: <http://example.org/> SELECT * WHERE { service:x ?p ?o }",
+    "SELECT * WHERE { ?s <http://example.org/load> 'LOAD' }",
+])
+def test_the_keywords_in_strings_iris_comments_and_names_are_not_keywords(query):
+    assert check_query(query, settings()) is None

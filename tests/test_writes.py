@@ -19,7 +19,7 @@ from jakgraph.writes import (
     inject_using,
     _changed_graphs,
 )
-from jakgraph.safety import analyse
+from jakgraph.safety import scan
 from writes_support import INVALID_INSERT, TEST_NS, VALID_INSERT, copy_store
 
 LETTER = ox.NamedNode(str(LETTER_GRAPH))
@@ -174,8 +174,8 @@ def test_using_injection_is_token_aware():
     text = ('PREFIX ex: <http://e/> # WHERE in a comment\n'
             'INSERT { GRAPH <urn:out> { ?s ex:where "WHERE {" } } WHERE { ?s a ex:Doc } ;\n'
             'DELETE WHERE { ?x ex:gone ?y }')
-    out = inject_using(text, analyse("update", text), ["urn:g1"], ["urn:g2"])
+    out = inject_using(text, scan(text), ["urn:g1"], ["urn:g2"])
     assert out.count("USING <urn:g1>") == 1 and out.count("USING NAMED <urn:g2>") == 1
     assert 'ex:where "WHERE {"' in out and "DELETE WHERE" in out
     with pytest.raises(WriteError):
-        inject_using("INSERT { <a:a> <a:b> ?o } WHERE { ?s ?p ?o }", analyse("update", "INSERT { <a:a> <a:b> ?o } WHERE { ?s ?p ?o }"), ["not an iri"], [])
+        inject_using("INSERT { <a:a> <a:b> ?o } WHERE { ?s ?p ?o }", scan("INSERT { <a:a> <a:b> ?o } WHERE { ?s ?p ?o }"), ["not an iri"], [])

@@ -33,7 +33,16 @@ from rdflib import Dataset, Graph
 from .derive import materialise
 from .errors import JakgraphError, QuerySyntaxError, ValidationFailed
 from .namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
-from .safety import Analysis, OperationRefused, analyse, check_services
+from .safety import (
+    QUERY_FORMS,
+    OperationRefused,
+    PolicyViolation,
+    Scan,
+    ServiceRefused,
+    analyse_bounded,
+    check_services,
+    scan,
+)
 from .validation import NOT_DATA_GRAPHS, ValidationOutcome, shapes_graph, validate_store
 
 log = logging.getLogger("jakgraph.writes")
@@ -116,16 +125,16 @@ class GraphWriter:
     def update(self, text: str, *, base_iri: str | None = None, using_graphs: Sequence[str] = (),
                using_named_graphs: Sequence[str] = ()) -> CommitResult:
         """Run a SPARQL 1.1 Update as one validated transaction."""
-        analysis = check_update(text, base_iri=base_iri, allowlist=self.service_allowlist)
+        facts = check_update(text, base_iri=base_iri, allowlist=self.service_allowlist)
         if using_graphs or using_named_graphs:
-            if analysis.dataset_clauses:
+            if facts.dataset_clauses:
                 raise WriteError("the update names its dataset (USING/WITH) and the request also gives "
                                  "using-graph-uri/using-named-graph-uri: give one or the other")
-            text = inject_using(text, analysis, using_graphs, using_named_graphs)
+            text = inject_using(text, facts, using_graphs, using_named_graphs)
 
         def apply(scratch: ox.Store) -> None:
             # CLEAR GRAPH of a graph that does not exist succeeds, as in stores that keep no empty graphs
-            provisional = [ox.NamedNode(str(g)) for g in analysis.cleared_graphs]
+            provisional = [ox.NamedNode(g) for g in facts.cleared_graphs if _valid_iri(g)]
             provisional = [g for g in provisional if not scratch.contains_named_graph(g)]
             for graph in provisional:
                 scratch.add_graph(graph)
@@ -263,73 +272,58 @@ def _protected_reason(graph: GraphName) -> str:
 # ---------------------------------------------------------------------------------------------------
 # checks and rewriting of the update text
 
-def check_update(text: str, *, base_iri: str | None = None, allowlist: Sequence[str] = ()) -> Analysis:
-    """Parse the update and refuse what the write service never does (LOAD; SERVICE off the allow-list)."""
-    try:
-        analysis = analyse("update", text, base=base_iri)
-    except QuerySyntaxError as err:
-        raise UpdateSyntaxError(str(err)) from None
-    for graph in analysis.managed_graphs:
-        name = ox.NamedNode(str(graph))
-        if name == DERIVED or is_protected(name):
+def check_update(text: str, *, base_iri: str | None = None, allowlist: Sequence[str] = ()) -> Scan:
+    """Scan the update and refuse what the write service never does: LOAD, writes to read-only graphs, and
+    SERVICE off the allow-list (with an allow-list, the update is parsed by rdflib with a deadline and
+    every target checked). Syntax is left to Oxigraph, which executes the update on the scratch copy."""
+    facts = scan(text, base=base_iri)
+    if facts.first_keyword in QUERY_FORMS:
+        raise WriteError("this is a query, not an update: send it to /sparql")
+    for graph in facts.managed_graphs:
+        name = ox.NamedNode(graph) if _valid_iri(graph) else None
+        if name is not None and (name == DERIVED or is_protected(name)):
             raise ReadOnlyGraph(f"{_protected_reason(name)}: it is read-only here")
-    if analysis.loads:
+    if facts.loads:
         raise OperationRefused("LOAD is not performed here (the server fetches nothing on your behalf): "
                                "send the data with INSERT DATA or PUT /store")
-    check_services(analysis, allowlist)
-    return analysis
+    if facts.services:
+        if not allowlist:
+            raise ServiceRefused("SERVICE is refused: this server calls no other endpoint "
+                                 "(the allow-list is empty: JAKGRAPH_SERVICE_ALLOWLIST)")
+        try:
+            analysis = analyse_bounded("update", text, base=base_iri)
+        except QuerySyntaxError as err:
+            raise UpdateSyntaxError(str(err)) from None
+        if not analysis.services:
+            raise PolicyViolation("the update holds the keyword SERVICE where no SERVICE pattern can be checked")
+        check_services(analysis, allowlist)
+    return facts
 
 
-_TOKEN = re.compile(
-    r"""
-      (?P<comment>\#[^\n\r]*)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<open>\{) | (?P<close>\})
-    | (?P<word>[?$]?[A-Za-z_\u00C0-\uFFFF][\w\-.:\u00B7\u00C0-\uFFFF]*|:[\w\-.]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-
-def inject_using(text: str, analysis: Analysis, using_graphs: Sequence[str],
+def inject_using(text: str, facts: Scan, using_graphs: Sequence[str],
                  using_named_graphs: Sequence[str]) -> str:
     """Apply the protocol's using-graph-uri / using-named-graph-uri as USING clauses of every
-    DELETE/INSERT … WHERE operation (SPARQL 1.1 Protocol §2.2.3).
-
-    The text is tokenised (comments, strings and IRIs skipped, braces counted) and the clauses are put
-    before each top-level ``WHERE`` that is not part of ``DELETE WHERE``; the result is parsed again and
-    must show every Modify operation with the clauses.
-    """
+    DELETE/INSERT … WHERE operation (SPARQL 1.1 Protocol §2.2.3): the clauses go before each top-level
+    ``WHERE`` that the scan found (comments, strings and IRIs are not keywords; ``DELETE WHERE`` takes
+    no USING). Oxigraph then parses the result."""
     clauses = " ".join([f"USING <{_checked_iri(g)}>" for g in using_graphs]
                        + [f"USING NAMED <{_checked_iri(g)}>" for g in using_named_graphs])
     out: list[str] = []
-    depth = 0
-    previous_word = ""
-    injected = 0
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
-        token = match.group(0)
-        if kind == "open":
-            depth += 1
-        elif kind == "close":
-            depth -= 1
-        elif kind == "word" and depth == 0:
-            upper = token.upper()
-            if upper == "WHERE" and previous_word != "DELETE":
-                out.append(f" {clauses} ")
-                injected += 1
-            previous_word = upper
-        out.append(token)
-    rewritten = "".join(out)
-    if injected != analysis.modify_count:
-        raise WriteError("could not apply using-graph-uri to this update; put USING clauses in the update")
-    again = analyse("update", rewritten)
-    if again.modify_count != analysis.modify_count or (analysis.modify_count and not again.dataset_clauses):
-        raise WriteError("could not apply using-graph-uri to this update; put USING clauses in the update")
-    return rewritten
+    position = 0
+    for offset in facts.modify_wheres:
+        out.append(text[position:offset])
+        out.append(f" {clauses} ")
+        position = offset
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _valid_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _checked_iri(value: str) -> str:

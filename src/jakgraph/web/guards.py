@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import Settings
-from ..safety import PolicyViolation, warm_parser
+from ..safety import PolicyViolation
 from . import access_log
 
 log = logging.getLogger("jakgraph.web")
@@ -181,4 +181,3 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(PolicyViolation, _policy_violation)
     app.add_exception_handler(Exception, _internal_error)
     access_log.configure(settings.access_log)
-    warm_parser()  # rdflib builds its SPARQL grammar on the first parse: pay that at start, not on a request

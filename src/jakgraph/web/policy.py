@@ -8,12 +8,15 @@ A query is refused (a :class:`~jakgraph.safety.PolicyViolation`, whose ``status`
   addresses (403), including ``SERVICE ?var`` and ``SERVICE SILENT``; loopback, link-local
   (169.254.169.254), private ranges, legacy IPv4 spellings (``http://2130706433/``) and other schemes
   (``file:``, ``ftp:``, ``gopher:``) are refused even when listed;
-* it cannot be checked: rdflib's parser rejects a text that might hold SERVICE or LOAD (400).
+* it holds ``SERVICE`` and cannot be checked: rdflib's parser rejects it, or needs more than
+  ``safety.PARSE_DEADLINE`` seconds (400).
 
-SERVICE targets are found by parsing the query with rdflib's SPARQL parser and walking the parse tree, not
-with regular expressions. A text that rdflib cannot parse and that cannot hold SERVICE or LOAD is let
-through, so that Oxigraph reports its own syntax error. Nothing here opens a connection; only a host on the
-allow-list is ever resolved.
+How (see ``jakgraph.safety``): a text in which the letters ``service`` and ``load`` do not occur at all
+(after SPARQL's ``\\u`` escapes) cannot call or load anything and passes at once. Otherwise it is
+tokenized (strings, IRIs and comments are not keywords). With the default empty allow-list a ``SERVICE``
+keyword is refused outright; with an allow-list, the query is parsed with rdflib's SPARQL parser (in a
+separate process with a deadline) and every ``SERVICE`` target in the parse tree is checked. Nothing here
+opens a connection; only a host on the allow-list is ever resolved.
 """
 from __future__ import annotations
 
@@ -25,28 +28,42 @@ from ..safety import (
     PolicyViolation,
     Resolver,
     ServiceRefused,
-    analyse,
+    UPDATE_OPERATIONS,
+    analyse_bounded,
     check_services,
+    first_keyword,
     mentions_keyword,
+    scan,
 )
+
+UPDATE_REFUSED = "this is an update: the query endpoint only answers queries (curators send updates to /update)"
 
 __all__ = ["PolicyViolation", "ServiceRefused", "OperationRefused", "check_query", "check_update_text"]
 
 
 def check_query(text: str, settings: Settings, *, base_iri: str | None = None,
                 resolver: Resolver | None = None) -> Analysis | None:
-    """Raise PolicyViolation unless the query may run; returns the analysis (None if rdflib could not parse
-    a text that holds neither SERVICE nor LOAD, which the engine's parser will then judge)."""
+    """Raise PolicyViolation unless the query may run. Returns the parsed analysis when the query calls
+    SERVICE (and every target was allowed), None when it calls none."""
     _check_size(text, settings)
-    try:
-        analysis = analyse("query", text, base=base_iri)
-    except QuerySyntaxError as query_error:
-        if _parses_as_update(text):
-            raise OperationRefused("this is an update: the query endpoint only answers queries "
-                                   "(curators send updates to /update)") from None
-        if mentions_keyword(text, "service") or mentions_keyword(text, "load"):
-            raise PolicyViolation(f"the query cannot be checked, so it is refused: {query_error}") from None
+    if first_keyword(text) in UPDATE_OPERATIONS:
+        raise OperationRefused(UPDATE_REFUSED)
+    if not (mentions_keyword(text, "service") or mentions_keyword(text, "load")):
         return None
+    facts = scan(text, base=base_iri)
+    if facts.first_keyword in UPDATE_OPERATIONS or facts.loads:
+        raise OperationRefused(UPDATE_REFUSED)
+    if not facts.services:
+        return None
+    if not settings.service_allowlist:
+        raise ServiceRefused("SERVICE is refused: this server calls no other endpoint "
+                             "(the allow-list is empty: JAKGRAPH_SERVICE_ALLOWLIST)")
+    try:
+        analysis = analyse_bounded("query", text, base=base_iri)
+    except QuerySyntaxError as err:
+        raise PolicyViolation(f"the query holds SERVICE and cannot be checked, so it is refused: {err}") from None
+    if not analysis.services:   # the keyword was there but rdflib found no SERVICE pattern: refuse, to be safe
+        raise PolicyViolation("the query holds the keyword SERVICE where no SERVICE pattern can be checked")
     check_services(analysis, settings.service_allowlist, resolver)
     return analysis
 
@@ -60,11 +77,3 @@ def _check_size(text: str, settings: Settings) -> None:
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > settings.max_query_bytes:
         raise PolicyViolation(f"the query is {size} bytes; the limit is {settings.max_query_bytes}", status=413)
-
-
-def _parses_as_update(text: str) -> bool:
-    try:
-        analysis = analyse("update", text)
-    except QuerySyntaxError:
-        return False
-    return bool(analysis.operations)

@@ -15,8 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import JakgraphError, QuerySyntaxError
-from ...safety import analyse
+from ...errors import JakgraphError
 from ..auth import writes_enabled
 from ..writing import REMOTE, committed, curator_refusal, error, read_body, refused, store_is_local, writer
 
@@ -105,10 +104,6 @@ async def update_post(request: Request) -> Response:
             using_graphs=params.get("using-graph-uri", []),
             using_named_graphs=params.get("using-named-graph-uri", []),
         )
-    except QuerySyntaxError as err:
-        if await run_in_threadpool(_is_query, text):
-            return error(request, 400, "this is a query, not an update: send it to /sparql")
-        return error(request, 400, str(err))
     except JakgraphError as err:
         return refused(request, err)
     return committed(request, result)
@@ -122,14 +117,3 @@ def _media_type(header: str) -> tuple[str, str | None]:
         if name.strip().lower() == "charset":
             charset = value.strip().strip('"').lower()
     return parts[0].lower(), charset
-
-
-def _is_query(text: str) -> bool:
-    try:
-        analyse("query", text)
-    except JakgraphError:
-        return False
-    return True
-
-
-
