@@ -12,7 +12,9 @@ but never stop a build.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,17 +122,43 @@ def load_files(files: Sequence[Path], with_ontology: bool = True) -> Graph:
 # -- running pyshacl ------------------------------------------------------------------------------
 
 
+class _MembershipList(list):
+    """A list with set-speed ``in`` (and copies that keep it)."""
+
+    def __init__(self, items: Iterable[object] = ()) -> None:
+        super().__init__(items)
+        self._members = set(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+    def copy(self) -> "_MembershipList":
+        return _MembershipList(self)
+
+    def append(self, item: object) -> None:
+        super().append(item)
+        self._members.add(item)
+
+
 def _speed_up_pyshacl() -> None:
-    """Two shims for pyshacl's Oxigraph back end that change no result, only the time taken.
+    """Three shims for pyshacl that change no result, only the time taken.
 
     1. pyshacl tests a data graph's truth (``datagraph or shapes``) for every result it builds, even the
        discarded results of an ``sh:or`` branch; an Oxigraph-backed graph answers ``len()`` with a COUNT
        query over the whole store (tens of milliseconds). A data graph object is always "there": truthy.
     2. pyshacl re-checks the text of a SPARQL constraint (VALUES, MINUS, SERVICE, nested SELECT, with
        backtracking regexes) once per focus node; the text does not change, so the verdict is cached.
+    3. For every shape it evaluates (once per value node inside sh:or), pyshacl looks each of the shape's
+       predicates up in a *list* of the ~40 constraint parameters, comparing rdflib terms one by one (a
+       million comparisons per validation); the list is given set membership, keeping its order.
     """
+    import pyshacl.shape as pyshacl_shape
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
     from pyshacl.graph_abstraction import has_oxigraph
     from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+
+    if not isinstance(getattr(pyshacl_shape, "CONSTRAINT_PARAMS", (None,))[0], _MembershipList):
+        pyshacl_shape.CONSTRAINT_PARAMS = (_MembershipList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
 
     if has_oxigraph:
         from pyshacl.graph_abstraction import OxigraphDataGraph
@@ -223,23 +251,46 @@ def shapes_summary(shapes: Graph) -> ShapesSummary:
     return ShapesSummary(len(node_shapes), len(property_shapes), sparql, constraints, parameters)
 
 
+@dataclass
+class _PreparedShapes:
+    size: int
+    graph: Graph
+    summary: ShapesSummary
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_prepared: weakref.WeakKeyDictionary[Graph, _PreparedShapes] = weakref.WeakKeyDictionary()
+_prepared_lock = threading.Lock()
+
+
+def _prepare(shapes: Graph) -> _PreparedShapes:
+    """pyshacl adds two system triples to the shapes graph it is given: it gets a private copy, made once
+    per shapes graph (and again if that graph changes size), with the shapes' summary."""
+    with _prepared_lock:
+        prepared = _prepared.get(shapes)
+        if prepared is None or prepared.size != len(shapes):
+            private = Graph()
+            for triple in shapes:
+                private.add(triple)
+            for prefix, namespace in PREFIXES.items():
+                private.bind(prefix, namespace, override=True, replace=True)
+            prepared = _PreparedShapes(len(shapes), private, shapes_summary(shapes))
+            _prepared[shapes] = prepared
+        return prepared
+
+
 def validate_store(store: ox.Store, shapes: Graph, *, subject: str = "the graph") -> ValidationOutcome:
     """Validate the default graph of an Oxigraph store (it is not modified) against the shapes."""
     started = time.perf_counter()
     if len(shapes) == 0:
         report = ValidationReport((), Graph(), triples=len(store), subject=subject)
         return ValidationOutcome(True, Graph(), "No shapes: nothing to check.", report)
-    summary = shapes_summary(shapes)
-    # pyshacl adds system triples to the shapes graph it is given: hand it a private copy
-    private_shapes = Graph()
-    for triple in shapes:
-        private_shapes.add(triple)
-    for prefix, namespace in PREFIXES.items():
-        private_shapes.bind(prefix, namespace, override=True, replace=True)
-    with _quiet_rdflib():
+    prepared = _prepare(shapes)
+    summary = prepared.summary
+    with prepared.lock, _quiet_rdflib():
         _, report_graph, report_text = pyshacl_validate(
             store,
-            shacl_graph=private_shapes,
+            shacl_graph=prepared.graph,
             advanced=True,
             inference="none",
             allow_warnings=True,
@@ -268,7 +319,23 @@ def validate_dataset(
 ) -> ValidationOutcome:
     """Validate the guarded graphs of a dataset against the shapes in its graph:shapes (or ``shapes``)."""
     store = to_store(triple for name in GUARDED_GRAPHS for triple in dataset.graph(name))
-    return validate_store(store, shapes if shapes is not None else shapes_graph(dataset), subject=subject)
+    return validate_store(store, shapes if shapes is not None else _dataset_shapes(dataset), subject=subject)
+
+
+_dataset_shapes_cache: weakref.WeakKeyDictionary[Dataset, tuple[int, Graph]] = weakref.WeakKeyDictionary()
+
+
+def _dataset_shapes(dataset: Dataset) -> Graph:
+    """The dataset's shapes graph, copied once per dataset (again only if graph:shapes changes size)."""
+    size = len(dataset.graph(SHAPES_GRAPH))
+    with _prepared_lock:
+        cached = _dataset_shapes_cache.get(dataset)
+        if cached is not None and cached[0] == size:
+            return cached[1]
+    shapes = shapes_graph(dataset)
+    with _prepared_lock:
+        _dataset_shapes_cache[dataset] = (size, shapes)
+    return shapes
 
 
 def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> ValidationOutcome:
