@@ -4,7 +4,8 @@ The public API is small: build the graph, get its store, serve it.
 """
 from __future__ import annotations
 
-from .build import BuiltGraph, build_graph, write_dumps
+from typing import TYPE_CHECKING, Any
+
 from .errors import (
     FormatNotSupported,
     JakgraphError,
@@ -17,6 +18,19 @@ from .errors import (
 from .namespaces import BASE, PREFIXES
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .build import BuiltGraph, build_graph, write_dumps
+
+
+def __getattr__(name: str) -> Any:
+    """``BuiltGraph``, ``build_graph`` and ``write_dumps`` load on first use (they bring rdflib's SPARQL
+    engine and pyshacl), so that commands and workers that do not build start fast."""
+    if name in ("BuiltGraph", "build_graph", "write_dumps"):
+        from . import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "BASE",

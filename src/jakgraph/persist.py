@@ -30,18 +30,26 @@ from datetime import datetime, timezone
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from . import paths
-from .build import BuiltGraph, build_graph
 from .bulkload import StoreInUse, is_loaded_graph
 from .errors import JakgraphError
 from .namespaces import PREFIXES
-from .sources import curated_sources, rdf_files
-from .validation import ValidationOutcome
+
+if TYPE_CHECKING:
+    from .build import BuiltGraph
+    from .validation import ValidationOutcome
+
+
+def build_graph(*, validate: bool = True) -> "BuiltGraph":
+    """``build.build_graph``, imported when a store is (re)built (it brings rdflib's SPARQL and pyshacl)."""
+    from .build import build_graph as build
+
+    return build(validate=validate)
 
 STORE_SUBDIR = "oxigraph"
 SNAPSHOTS_SUBDIR = "snapshots"
@@ -84,6 +92,8 @@ def package_version() -> str:
 
 def curated_files() -> list[tuple[str, Path]]:
     """Every file the curated graphs are built from, as (stable name, path), sorted by name."""
+    from .sources import curated_sources, rdf_files
+
     files: list[tuple[str, Path]] = []
     for source in curated_sources():
         for path in rdf_files(source.folder):
@@ -188,6 +198,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
         and (meta.get("validated") or not validate)
     )
     if current:
+        from .build import BuiltGraph
+
         built = BuiltGraph(
             dataset=curated_dataset(store),
             store=store,
@@ -249,5 +261,7 @@ def _meta_base() -> dict[str, object]:
             if hasattr(ox, "__version__") else None}
 
 
-def _recorded_validation(meta: dict[str, object]) -> ValidationOutcome:
+def _recorded_validation(meta: dict[str, object]) -> "ValidationOutcome":
+    from .validation import ValidationOutcome
+
     return ValidationOutcome(True, Graph(), f"Conforms (validated when the store was built, {meta.get('built_at')}).")

@@ -65,11 +65,12 @@ class PushError(JakgraphError):
 # URLs
 
 def query_endpoint_url(url: str) -> str:
-    """A bare server root (``http://host:7878``) means Oxigraph's ``/query``; anything else is used as is."""
+    """A bare server address (``http://host:7878``, no path) means Oxigraph's ``/query``; anything else,
+    ``http://host:7001/`` (QLever answers at its root) included, is used as it is."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise JakgraphError(f"not an http(s) URL: {url!r}")
-    if parts.path in ("", "/"):
+    if parts.path == "":
         return urlunsplit((parts.scheme, parts.netloc, "/query", "", ""))
     return url
 

@@ -26,13 +26,15 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
-def make_parser() -> argparse.ArgumentParser:
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every command, or (``only``) with just that one: each command module imports what
+    it needs, so ``jakgraph load`` need not import the web server, rdflib's SPARQL engine or pyshacl."""
     parser = argparse.ArgumentParser(
         prog="jakgraph",
         description="The JAK-inhibitor / type I interferonopathy evidence graph: build, query, export, serve.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in COMMAND_MODULES if only is None else (only,):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as err:
@@ -49,7 +51,8 @@ def one_line(err: Exception) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = make_parser()
+    given = list(sys.argv[1:] if argv is None else argv)
+    parser = make_parser(given[0] if given and given[0] in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args) or 0)

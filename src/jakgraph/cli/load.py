@@ -44,10 +44,11 @@ def run(args: argparse.Namespace) -> int:
     for name in args.drop:
         print(f"dropped graph/loaded/{name}" if unload(store, name) else f"no graph/loaded/{name}")
     for path, name in zip(args.files, names):
-        load_file(store, path, name=name, fmt=args.format, replace=not args.no_replace,
-                  progress=False if args.quiet else sys.stderr)
+        result = load_file(store, path, name=name, fmt=args.format, replace=not args.no_replace,
+                           progress=False if args.quiet else sys.stderr)
+        print(f"{result.triples:,} triples from {path} into <{result.graph}> in {result.seconds:.1f}s")
     store.flush()
-    if args.list or args.files:
+    if args.list:
         graphs = loaded_graphs(store, counts=True)
         print(f"{len(graphs)} loaded graph(s) in {args.store}:")
         for graph in graphs:
