@@ -182,3 +182,30 @@ def test_access_log_has_one_json_line_per_request(server):
 
     assert record["query_hash"] == hashlib.sha256(marker.encode()).hexdigest()[:16]
     assert "access-log-marker" not in server.access_log.read_text()   # the hash, never the text
+
+
+def _route_traversals() -> list[str]:
+    """Traversal attempts built from every route with a path parameter that the application has."""
+    import re
+
+    from jakgraph.web.routers import LAST_ROUTERS, ROUTERS
+
+    attempts = []
+    payloads = ["..%2f..%2f..%2f..%2fpyproject.toml", "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                "..%5c..%5c..%5cpyproject.toml", "....//....//....//etc/passwd"]
+    for router in [*ROUTERS, *LAST_ROUTERS]:
+        for route in router.routes:
+            path = getattr(route, "path", "")
+            if "{" not in path:
+                continue
+            for payload in payloads:
+                attempts.append(re.sub(r"\{[^}]+\}", payload, path))
+    return sorted(set(attempts))
+
+
+@pytest.mark.parametrize("path", _route_traversals())
+def test_no_path_traversal_through_any_parameterised_route(server, path):
+    status, body = raw_get(server, path)
+    assert status < 500, (path, status)
+    for secret in SECRETS:
+        assert secret not in body, (path, status)
