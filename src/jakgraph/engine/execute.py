@@ -15,6 +15,7 @@ over the cap, and converted to the format asked for if it is within the cap.
 """
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -164,7 +165,7 @@ def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_ro
     if not _write(lambda: again().serialize(counted, ox.QueryResultsFormat.TSV), counted):
         raise ResultLimitError(_too_many("solutions", max_rows))
     rows = max(counted.lines - 1, 0)
-    if fmt is TSV:
+    if fmt.name == TSV.name:
         return counted.getvalue(), rows
     parsed = ox.parse_query_results(counted.getvalue(), ox.QueryResultsFormat.TSV)
     return parsed.serialize(format=_OX_RESULTS[fmt.name]), rows
@@ -174,14 +175,43 @@ def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: in
                        prefixes: dict[str, str] | None, again) -> tuple[bytes, int | None]:  # noqa: ANN001
     sink = _Sink(ceiling=max_rows * _MIN_TRIPLE_BYTES)
     if _write(lambda: _rdf(triples, sink, fmt, prefixes), sink):
-        return sink.getvalue(), None
+        return _prune_prefixes(sink.getvalue(), fmt, prefixes), None
     counted = _Sink(max_lines=max_rows)
     if not _write(lambda: again().serialize(counted, ox.RdfFormat.N_TRIPLES), counted):
         raise ResultLimitError(_too_many("triples", max_rows))
-    if fmt is N_TRIPLES:
+    if fmt.name == N_TRIPLES.name:
         return counted.getvalue(), counted.lines
     parsed = ox.parse(counted.getvalue(), ox.RdfFormat.N_TRIPLES)
-    return ox.serialize(parsed, format=_OX_RDF[fmt.name], prefixes=prefixes), counted.lines
+    body = ox.serialize(parsed, format=_OX_RDF[fmt.name], prefixes=prefixes)
+    return _prune_prefixes(body, fmt, prefixes), counted.lines
+
+
+_PREFIX_LINE = re.compile(rb"@prefix ([^\s:]*): <[^>]*> \.\n")
+_PRUNED_FORMATS = frozenset({"ttl", "trig", "n3"})
+_PRUNE_UP_TO = 1 << 20
+
+
+def _prune_prefixes(body: bytes, fmt: ResultFormat, prefixes: dict[str, str] | None) -> bytes:
+    """Drop the ``@prefix`` lines of Turtle, TriG and N3 output whose prefix the output does not use.
+
+    Oxigraph writes every prefix it is given; the output is easier to read with only those it needs.
+    A prefix is kept when ``name:`` appears after a character that can precede a prefixed name (an
+    occurrence in a string or an IRI keeps it too, which is harmless). Large outputs are left as they are.
+    """
+    if not prefixes or fmt.name not in _PRUNED_FORMATS or len(body) > _PRUNE_UP_TO:
+        return body
+    position = 0
+    declared: list[tuple[bytes, bytes]] = []
+    while True:
+        match = _PREFIX_LINE.match(body, position)
+        if match is None:
+            break
+        declared.append((match.group(1), match.group(0)))
+        position = match.end()
+    content = body[position:]
+    kept = [line for name, line in declared
+            if re.search(rb"(?<![\w.:\-])" + re.escape(name) + rb":", content) is not None]
+    return b"".join(kept) + content
 
 
 def _rdf(triples: ox.QueryTriples, sink: _Sink, fmt: ResultFormat, prefixes: dict[str, str] | None) -> None:

@@ -42,14 +42,11 @@ def embedded_engine(graph: BuiltGraph, settings: Settings) -> QueryEngine:
     """The worker-process pool over the graph's store, configured from the settings (not started yet)."""
     from ..engine.execute import ExecutionOptions
     from ..engine.pool import WorkerPool
-    from ..namespaces import BASE, PREFIXES
+    from ..namespaces import PREFIXES
 
-    # Turtle/RDF-XML output gets the jakgraph prefixes and the core vocabularies (besides those the query
-    # uses); handing Oxigraph all 48 prefixes would cost more than most queries do
-    core = {"rdf", "rdfs", "xsd", "owl"}
-    output_prefixes = {name: ns for name, ns in PREFIXES.items() if ns.startswith(BASE) or name in core}
+    # Turtle, TriG, N3 and RDF/XML output may use every project prefix (Turtle keeps only those it uses)
     options = ExecutionOptions(max_rows=settings.max_result_rows, base_iri=settings.base_url,
-                               prefixes=PREFIXES, output_prefixes=output_prefixes)
+                               prefixes=PREFIXES, output_prefixes=PREFIXES)
     # an on-disk store (--store DIR): the workers open read-only checkpoints of it in DIR/snapshots
     snapshots = settings.store_dir / "snapshots" if settings.store_dir is not None else None
     return WorkerPool(graph.store, size=settings.query_workers, timeout=settings.query_timeout, options=options,
