@@ -119,3 +119,31 @@ def test_caching_engine_hit_miss_invalidate_and_single_flight() -> None:
             await engine.query(_Request("ASK { 'fail' }"))
 
     asyncio.run(scenario())
+
+
+def test_endpoint_says_hit_or_miss_and_a_write_invalidates(built) -> None:  # noqa: ANN001
+    """Over the app: X-Cache miss then hit; a committed curator write makes the next answer a miss with
+    the new data (the writer's commit listener invalidates and reloads the workers)."""
+    from writes_support import AUTH, VALID_INSERT, client_for, fresh_state
+
+    state = fresh_state(built, query_workers=1)
+    assert type(state.engine).__name__ == "CachingEngine"
+    query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH graph:letter { ?s ?p ?o } }"}
+    accept = {"Accept": "text/csv"}
+    with client_for(state) as client:
+        first = client.get("/sparql", params=query, headers=accept)
+        second = client.get("/sparql", params=query, headers=accept)
+        assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
+        assert first.text == second.text
+        before = int(first.text.split()[1])
+        write = client.post("/update", content=VALID_INSERT,
+                            headers={**AUTH, "Content-Type": "application/sparql-update"})
+        assert write.status_code == 200, write.text
+        third = client.get("/sparql", params=query, headers=accept)
+        assert third.headers["x-cache"] == "miss"
+        assert int(third.text.split()[1]) == before + 3
+        assert client.get("/sparql", params=query, headers=accept).headers["x-cache"] == "hit"
+        volatile = client.get("/sparql", params={"query": "SELECT (NOW() AS ?t) {}"}, headers=accept)
+        assert volatile.headers["x-cache"] == "bypass"
+    stats = state.engine.cache.stats()
+    assert stats.invalidations >= 1 and stats.hits >= 2

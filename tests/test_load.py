@@ -186,3 +186,28 @@ def test_cli_load_list_drop(tmp_path: Path, generated: Path, capsys: pytest.Capt
     assert f"jakgraph: error: {broken}:" in err and "RDF syntax error" in err
     assert main(["load", "--store", str(target), "--drop", "small", "--list"]) == 0
     assert "0 loaded graph(s)" in capsys.readouterr().out
+
+
+def test_serve_load_lists_loaded_graphs_in_sd_and_void(tmp_path: Path, generated: Path) -> None:
+    """``serve --load``: the file is queryable through /sparql, and the Service Description and VoID list
+    its graph as RDF loaded alongside."""
+    from fastapi.testclient import TestClient
+
+    from jakgraph.config import Settings
+    from jakgraph.web.app import create_app
+
+    small = tmp_path / "mondo-sample.nt"
+    small.write_text("".join(generated.read_text().splitlines(keepends=True)[:2000]))
+    settings = Settings(load_files=(small,), query_workers=1, access_log="")
+    app = create_app(settings)
+    assert app.state.jak.origin.loaded == (str(LOADED_GRAPHS) + "mondo-sample",)
+    with TestClient(app) as client:
+        count = client.get("/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{LOADED_GRAPHS}"
+                                                        "mondo-sample> { ?s ?p ?o } }"},
+                           headers={"Accept": "text/csv"})
+        assert count.status_code == 200 and count.text.split()[1] == "2000"
+        sd = client.get("/sparql", headers={"Accept": "text/turtle"}).text
+        assert f"<{LOADED_GRAPHS}mondo-sample>" in sd and "loaded alongside" in sd
+        void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+        assert void.status_code == 200
+        assert f"{LOADED_GRAPHS}mondo-sample" in void.text and "loaded alongside" in void.text

@@ -154,3 +154,30 @@ def test_store_in_use_and_not_a_store(sources: Path, tmp_path: Path) -> None:
     gc.collect()
     with pytest.raises(StoreError, match="Oxigraph store itself"):
         open_store_dir(raw)
+
+
+def test_serve_store_reopens_and_workers_read_a_checkpoint(sources: Path, tmp_path: Path) -> None:
+    """``serve --store DIR``: the second server reopens the store (no rebuild), and its query workers answer
+    from a read-only checkpoint of it, the loaded graph included."""
+    from fastapi.testclient import TestClient
+
+    from jakgraph.config import Settings
+    from jakgraph.web.app import create_app
+
+    directory = tmp_path / "store"
+    extra = tmp_path / "extra.nt"
+    extra.write_text("<http://example.org/a> <http://example.org/p> <http://example.org/b> .\n")
+    first = create_app(Settings(store_dir=directory, load_files=(extra,), query_workers=1, access_log=""))
+    assert first.state.jak.origin.status == "created"
+    del first
+    gc.collect()
+    app = create_app(Settings(store_dir=directory, query_workers=1, access_log=""))
+    assert app.state.jak.origin.status == "reused"
+    query = {"query": "ASK { GRAPH <https://w3id.org/jakgraph/graph/loaded/extra> { ?s ?p ?o } }"}
+    with TestClient(app) as client:
+        answer = client.get("/sparql", params=query, headers={"Accept": "application/sparql-results+json"})
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+        assert any((directory / "snapshots").rglob("CURRENT"))  # the workers' checkpoint
+    del app, client
+    gc.collect()
+    assert not any((directory / "snapshots").rglob("CURRENT"))  # removed when the engine closed

@@ -234,6 +234,11 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
         g.add((dataset, VOID.exampleResource, URIRef(example)))
 
     descriptions = {str(s.graph): s.description for s in curated_sources()}
+    from .bulkload import loaded_graphs  # RDF loaded alongside (jakgraph load, serve --load)
+
+    for loaded in loaded_graphs(store):
+        descriptions[loaded.iri] = (f"RDF loaded alongside the curated graph from the file {loaded.name!r} "
+                                    "(jakgraph load / serve --load); not validated against the shapes")
     for named in sorted(store.named_graphs(), key=lambda n: n.value):
         subset = URIRef(named.value)
         g.add((dataset, VOID.subset, subset))
