@@ -231,6 +231,7 @@ def test_query_too_long_for_the_url_is_414():
     client = TestClient(_guarded_app(max_query_bytes=1000))
     response = client.get("/sparql", params={"query": "SELECT * {} #" + "x" * 1200})
     assert response.status_code == 414 and "1000" in response.json()["error"]
+    assert response.headers["access-control-allow-origin"] == "*"
     client = TestClient(_guarded_app(max_url_bytes=500))
     response = client.get("/sparql", params={"query": "SELECT * {} #" + "x" * 600})
     assert response.status_code == 414 and "POST" in response.json()["error"]

@@ -59,6 +59,8 @@ class LimitsMiddleware:
             return
         path = scope.get("path", "")
         is_query = path in QUERY_PATHS
+        if is_query:  # the query endpoint's answers, refusals included, are open to every origin (CORS)
+            send = _with_headers(send, [(b"access-control-allow-origin", b"*")])
         if is_query or path in UPDATE_PATHS:
             cap = self.settings.max_query_bytes
             kind = "query" if is_query else "update"
@@ -125,6 +127,20 @@ class LimitsMiddleware:
         finally:
             if is_query:
                 self.running -= 1
+
+
+def _with_headers(send: Send, extra: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` that adds the headers to a response that lacks them."""
+
+    async def sender(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {k.lower() for k, _ in message.get("headers", [])}
+            missing = [(k, v) for k, v in extra if k not in present]
+            if missing:
+                message = {**message, "headers": [*message.get("headers", []), *missing]}
+        await send(message)
+
+    return sender
 
 
 def _content_length(scope: Scope) -> int | None:
