@@ -52,6 +52,10 @@ bench: build
 bench-scale: build
 	$(BIN)/python benchmarks/scale.py
 
+.PHONY: bench-validate
+bench-validate: build
+	$(BIN)/python benchmarks/validate.py
+
 .PHONY: bench-soak
 bench-soak: build
 	$(BIN)/python benchmarks/soak.py --seconds 60 --clients 32

@@ -322,19 +322,14 @@ def validate_dataset(
     return validate_store(store, shapes if shapes is not None else _dataset_shapes(dataset), subject=subject)
 
 
-_dataset_shapes_cache: weakref.WeakKeyDictionary[Dataset, tuple[int, Graph]] = weakref.WeakKeyDictionary()
-
-
 def _dataset_shapes(dataset: Dataset) -> Graph:
     """The dataset's shapes graph, copied once per dataset (again only if graph:shapes changes size)."""
     size = len(dataset.graph(SHAPES_GRAPH))
-    with _prepared_lock:
-        cached = _dataset_shapes_cache.get(dataset)
-        if cached is not None and cached[0] == size:
-            return cached[1]
+    cached = getattr(dataset, "_jakgraph_shapes", None)
+    if cached is not None and cached[0] == size:
+        return cached[1]
     shapes = shapes_graph(dataset)
-    with _prepared_lock:
-        _dataset_shapes_cache[dataset] = (size, shapes)
+    dataset._jakgraph_shapes = (size, shapes)  # type: ignore[attr-defined]
     return shapes
 
 
