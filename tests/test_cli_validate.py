@@ -24,14 +24,14 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_the_curated_graph_conforms(capsys, built) -> None:
     code, out, _ = run(capsys)
     assert code == 0
-    assert "the curated graph conforms: 0 violations" in out
+    assert "the curated graph: conforms (0 violations" in out
     assert "Checked " in out and " constraints " in out
 
 
 def test_valid_files_conform(capsys) -> None:
     code, out, _ = run(capsys, str(BASE))
     assert code == 0
-    assert f"{BASE} conforms: 0 violations, 0 warnings, 0 notes." in out
+    assert f"{BASE}: conforms (0 violations, 0 warnings, 0 notes)." in out
 
 
 def test_a_violation_exits_1_with_the_node_its_label_the_path_the_value_and_the_message(capsys) -> None:
@@ -41,7 +41,7 @@ def test_a_violation_exits_1_with_the_node_its_label_the_path_the_value_and_the_
     head = lines.index('dose:fixture-unitless  "fixture-unitless"')
     assert lines[head + 1].strip() == "Violation  jak:unit  (no value)"
     assert lines[head + 2].strip().startswith("A dose must have a unit (jak:unit), exactly one")
-    assert "DOES NOT CONFORM: 1 violation, 0 warnings, 0 notes." in out
+    assert ": DOES NOT CONFORM (1 violation, 0 warnings, 0 notes)." in out
 
 
 def test_the_offending_value_is_shown(capsys) -> None:
@@ -62,11 +62,11 @@ def test_warnings_do_not_fail_unless_strict(capsys) -> None:
     warning = INVALID / "dose-treatment.ttl"
     code, out, _ = run(capsys, str(BASE), str(warning))
     assert code == 0
-    assert "conforms: 0 violations, 1 warning, 0 notes." in out
+    assert ": conforms (0 violations, 1 warning, 0 notes)." in out
     assert "Warning    ^jak:dose  (no value)" in out
     code, out, _ = run(capsys, "--strict", str(BASE), str(warning))
     assert code == 1
-    assert "DOES NOT CONFORM (--strict: warnings fail)" in out
+    assert ": DOES NOT CONFORM with --strict, where warnings fail (0 violations, 1 warning, 0 notes)." in out
 
 
 def test_notes_are_counted_and_listed_with_verbose(capsys) -> None:

@@ -131,7 +131,7 @@ class ValidationResult:
         label = f' ("{self.label}")' if self.label else ""
         where = f" {self.path}" if self.path else ""
         value = f" = {self.value}" if self.value and self.value != self.focus else ""
-        return f"{self.focus}{label}{where}{value}: {self.message}"
+        return f"{self.focus}{label}{where}{value}: {self.message.rstrip('.')}"
 
 
 @dataclass(frozen=True)
@@ -252,8 +252,8 @@ class ValidationReport:
         counts = self.counts()
         verdict = "conforms" if self.passes(strict) else "DOES NOT CONFORM"
         if strict and self.conforms and not self.passes(strict):
-            verdict += " (--strict: warnings fail)"
-        lines.append(f"{self.subject} {verdict}: {self.counts_text()}.")
+            verdict += " with --strict, where warnings fail"
+        lines.append(f"{self.subject}: {verdict} ({self.counts_text()}).")
         if counts["Info"] and not verbose:
             lines.append(f"{counts['Info']} notes (sh:Info) not listed; --verbose lists them.")
         checked = f"Checked {self.triples} triples"

@@ -152,10 +152,13 @@ def _speed_up_pyshacl() -> None:
        predicates up in a *list* of the ~40 constraint parameters, comparing rdflib terms one by one (a
        million comparisons per validation); the list is given set membership, keeping its order.
     """
-    import pyshacl.shape as pyshacl_shape
-    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-    from pyshacl.graph_abstraction import has_oxigraph
-    from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    try:
+        import pyshacl.shape as pyshacl_shape
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+        from pyshacl.graph_abstraction import has_oxigraph
+        from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    except ImportError:  # another pyshacl layout: validate unshimmed (slower, same results)
+        return
 
     if not isinstance(getattr(pyshacl_shape, "CONSTRAINT_PARAMS", (None,))[0], _MembershipList):
         pyshacl_shape.CONSTRAINT_PARAMS = (_MembershipList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is not None:
         args.output.write_text(text, encoding="utf-8")
         verdict = "conforms" if report.passes(args.strict) else "does not conform"
-        print(f"{report.subject} {verdict}: {report.counts_text()}; report written to {args.output}", file=sys.stderr)
+        print(f"{report.subject}: {verdict} ({report.counts_text()}); report written to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0 if report.passes(args.strict) else 1
