@@ -7,8 +7,10 @@ its worker (SIGKILL: the CPU and memory are free at once), answers
 :class:`~jakgraph.errors.QueryTimeoutError`, and puts a warm spare in its place, so the next query does
 not wait for a new process; a new spare is started in the background.
 
-Everything here runs on the event loop without blocking it: spawning is ``asyncio`` subprocess creation,
-a query is a write and an awaited read on a socket; dumping the store runs in a thread.
+Everything here runs on the event loop without blocking it: a worker is spawned with ``subprocess.Popen``
+(vfork: well under a millisecond, where asyncio's and uvloop's subprocess creation block the loop for
+several), a query is a write and an awaited read on a socket, dumping the store and reaping a killed
+worker run in threads.
 
 After a curator write commits, :meth:`WorkerPool.reload` (thread-safe) dumps the live store again and
 swaps in a new generation of workers; it returns once queries see the new content. Workers of the old
@@ -20,6 +22,7 @@ import asyncio
 import os
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -107,7 +110,7 @@ class _Worker:
 
     __slots__ = ("process", "channel", "expired", "quads", "generation")
 
-    def __init__(self, process: asyncio.subprocess.Process, channel: _Channel, generation: int) -> None:
+    def __init__(self, process: subprocess.Popen[bytes], channel: _Channel, generation: int) -> None:
         self.process = process
         self.channel = channel
         self.expired = False
@@ -222,7 +225,7 @@ class WorkerPool:
             worker.kill()
         for worker in workers:
             try:
-                await asyncio.wait_for(worker.process.wait(), 5)
+                await asyncio.wait_for(asyncio.to_thread(worker.process.wait), 5)
             except (asyncio.TimeoutError, ProcessLookupError):
                 pass
         self._all.clear()
@@ -305,7 +308,7 @@ class WorkerPool:
     def _stop(self, worker: _Worker) -> None:
         worker.kill()
         self._all.discard(worker)
-        self._in_background(worker.process.wait())
+        self._in_background(asyncio.to_thread(worker.process.wait))
 
     @property
     def pids(self) -> list[int]:
@@ -430,9 +433,9 @@ class WorkerPool:
     async def _spawn(self, generation: int | None = None) -> _Worker:
         parent_end, child_end = socket.socketpair()
         try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", BOOTSTRAP, _PACKAGE_DIR, str(child_end.fileno()),
-                pass_fds=(child_end.fileno(),), stdin=asyncio.subprocess.DEVNULL,
+            process = subprocess.Popen(
+                [sys.executable, "-c", BOOTSTRAP, _PACKAGE_DIR, str(child_end.fileno())],
+                pass_fds=(child_end.fileno(),), stdin=subprocess.DEVNULL,
             )
         finally:
             child_end.close()
@@ -444,8 +447,7 @@ class WorkerPool:
             channel.send(encode(config))
             ready = await asyncio.wait_for(worker.read(), self.start_timeout)
         except (asyncio.TimeoutError, ConnectionError) as err:
-            worker.kill()
-            self._all.discard(worker)
+            self._stop(worker)
             raise EngineUnavailable(f"a query worker failed to start: {err!r}") from None
         worker.quads = ready[1]  # type: ignore[index]
         return worker

@@ -75,6 +75,16 @@ def _answer(store: ox.Store, options: ExecutionOptions, message: tuple) -> tuple
     return ("ok", result.body, result.format.name, result.kind, result.count, result.seconds)
 
 
+def _warm_up(store: ox.Store, options: ExecutionOptions) -> None:
+    """One small query of each kind before saying ready, so that a spare's first real query is not its
+    slowest (lazy initialisation, first touch of the store's pages)."""
+    for text in ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", "ASK { ?s ?p ?o }"):
+        try:
+            execute(store, QueryRequest(text), options)
+        except errors.JakgraphError:
+            pass
+
+
 def _be_batch() -> None:
     """SCHED_BATCH: a worker woken by a request does not preempt the HTTP process that woke it (which
     then goes on reading and answering other requests); it runs on a free core or right after."""
@@ -93,6 +103,7 @@ def main(fd: int) -> None:
         config = recv_frame(incoming)
         options = ExecutionOptions(**config["options"])
         store = _load(config)
+        _warm_up(store, options)
         send_frame(sock, ("ready", len(store)))
         while True:
             send_frame(sock, _answer(store, options, recv_frame(incoming)))

@@ -39,8 +39,8 @@ FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
-_UPDATE_REFUSED = ("SPARQL Update is not accepted: this endpoint is read-only and answers queries only "
-                   "(the graph changes through its sources and a rebuild)")
+_UPDATE_REFUSED = ("SPARQL Update is not accepted here: /sparql is read-only and answers queries only "
+                   "(curators send updates to /update)")
 
 
 class RequestError(JakgraphError):

@@ -84,8 +84,8 @@ async def _answer(request: Request, operation: SparqlOperation, *, via_url: bool
         raise
     form = query_form(skeleton(text))
     if form in UPDATE_KEYWORDS:
-        raise RequestError("SPARQL Update is not accepted: this endpoint is read-only and answers queries "
-                           f"only (the request is a {form} operation)")
+        raise RequestError(f"SPARQL Update ({form}) is not accepted here: /sparql is read-only and answers "
+                           "queries only (curators send updates to /update)")
     accept = request.headers.get("accept")
     solutions = graph = None
     if form in (None, "SELECT", "ASK"):
