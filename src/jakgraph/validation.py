@@ -22,7 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from . import paths
@@ -263,21 +263,29 @@ class _PreparedShapes:
 
 
 _prepared: weakref.WeakKeyDictionary[Graph, _PreparedShapes] = weakref.WeakKeyDictionary()
+#: what pyshacl adds to every shapes graph it is given (pyshacl.shapes_graph.ShapesGraph.system_triples)
+_PYSHACL_SYSTEM_TRIPLES = ((OWL.Class, RDFS.subClassOf, RDFS.Class), (OWL.DatatypeProperty, RDFS.subClassOf, RDF.Property))
 _prepared_lock = threading.Lock()
 
 
-def _prepare(shapes: Graph) -> _PreparedShapes:
-    """pyshacl adds two system triples to the shapes graph it is given: it gets a private copy, made once
-    per shapes graph (and again if that graph changes size), with the shapes' summary."""
+def _prepare(shapes: Graph, owned: bool = False) -> _PreparedShapes:
+    """pyshacl adds two system triples to the shapes graph it is given: it gets a private copy (unless the
+    graph is already one of ours: ``owned``), made once per shapes graph (and again if that graph changes
+    size), with the shapes' summary."""
     with _prepared_lock:
         prepared = _prepared.get(shapes)
         if prepared is None or prepared.size != len(shapes):
-            private = Graph()
-            for triple in shapes:
-                private.add(triple)
+            if owned:
+                private = shapes
+                for triple in _PYSHACL_SYSTEM_TRIPLES:  # added now, so pyshacl's own adds change nothing
+                    private.add(triple)
+            else:
+                private = Graph()
+                for triple in shapes:
+                    private.add(triple)
             for prefix, namespace in PREFIXES.items():
                 private.bind(prefix, namespace, override=True, replace=True)
-            prepared = _PreparedShapes(len(shapes), private, shapes_summary(shapes))
+            prepared = _PreparedShapes(len(shapes), private, shapes_summary(private))
             _prepared[shapes] = prepared
         return prepared
 
@@ -331,7 +339,8 @@ def _dataset_shapes(dataset: Dataset) -> Graph:
     cached = getattr(dataset, "_jakgraph_shapes", None)
     if cached is not None and cached[0] == size:
         return cached[1]
-    shapes = shapes_graph(dataset)
+    shapes = shapes_graph(dataset)  # a private copy already: pyshacl may use it as it is
+    _prepare(shapes, owned=True)
     dataset._jakgraph_shapes = (size, shapes)  # type: ignore[attr-defined]
     return shapes
 
