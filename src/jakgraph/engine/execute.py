@@ -15,7 +15,6 @@ over the cap, and converted to the format asked for if it is within the cap.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -186,7 +185,6 @@ def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: in
     return _prune_prefixes(body, fmt, prefixes), counted.lines
 
 
-_PREFIX_LINE = re.compile(rb"@prefix ([^\s:]*): <[^>]*> \.\n")
 _PRUNED_FORMATS = frozenset({"ttl", "trig", "n3"})
 _PRUNE_UP_TO = 1 << 20
 
@@ -194,23 +192,24 @@ _PRUNE_UP_TO = 1 << 20
 def _prune_prefixes(body: bytes, fmt: ResultFormat, prefixes: dict[str, str] | None) -> bytes:
     """Drop the ``@prefix`` lines of Turtle, TriG and N3 output whose prefix the output does not use.
 
-    Oxigraph writes every prefix it is given; the output is easier to read with only those it needs.
-    A prefix is kept when ``name:`` appears after a character that can precede a prefixed name (an
-    occurrence in a string or an IRI keeps it too, which is harmless). Large outputs are left as they are.
+    Oxigraph writes one ``@prefix`` line for each prefix it is given, first; the output is easier to read
+    with only those it needs. A line stays when ``name:`` occurs anywhere in the rest (also inside a
+    string or as part of a longer name: that keeps a line that could have gone, never drops one that is
+    needed). Outputs over 1 MiB, or not shaped as expected, are left as they are.
     """
     if not prefixes or fmt.name not in _PRUNED_FORMATS or len(body) > _PRUNE_UP_TO:
         return body
-    position = 0
-    declared: list[tuple[bytes, bytes]] = []
-    while True:
-        match = _PREFIX_LINE.match(body, position)
-        if match is None:
-            break
-        declared.append((match.group(1), match.group(0)))
-        position = match.end()
-    content = body[position:]
-    kept = [line for name, line in declared
-            if re.search(rb"(?<![\w.:\-])" + re.escape(name) + rb":", content) is not None]
+    parts = body.split(b"\n", len(prefixes))
+    if len(parts) <= len(prefixes):
+        return body
+    content = parts[-1]
+    kept = []
+    for line in parts[:-1]:
+        if not line.startswith(b"@prefix "):
+            return body
+        name = line[8:line.find(b":", 8) + 1]
+        if name in content:
+            kept.append(line + b"\n")
     return b"".join(kept) + content
 
 
