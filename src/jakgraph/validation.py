@@ -307,6 +307,8 @@ def validate_store(store: ox.Store, shapes: Graph, *, subject: str = "the graph"
             allow_warnings=True,
             inplace=True,
         )
+    if not isinstance(report_graph, Graph):  # pyshacl hands back a ValidationFailure for unusable shapes
+        raise SourceError("the shapes", f"cannot be used: {' '.join(str(report_graph).split())[:300]}")
     focus_nodes = set(report_graph.objects(None, SH.focusNode))
     results = results_from_graph(report_graph, _labels(store, focus_nodes))
     report = ValidationReport(
@@ -380,12 +382,22 @@ def require_conformance(dataset: Dataset) -> ValidationOutcome:
 
 class _quiet_rdflib:
     """rdflib logs a traceback for every ill-formed literal (e.g. "abc"^^xsd:decimal) it meets; the
-    report already names them, so silence that logger while pyshacl runs."""
+    report already names them, so that logger is silenced while any validation runs (thread-safe)."""
+
+    _lock = threading.Lock()
+    _active = 0
+    _saved_level = logging.NOTSET
 
     def __enter__(self) -> None:
-        self.logger = logging.getLogger("rdflib.term")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.CRITICAL)
+        with _quiet_rdflib._lock:
+            if _quiet_rdflib._active == 0:
+                logger = logging.getLogger("rdflib.term")
+                _quiet_rdflib._saved_level = logger.level
+                logger.setLevel(logging.CRITICAL)
+            _quiet_rdflib._active += 1
 
     def __exit__(self, *exc: object) -> None:
-        self.logger.setLevel(self.level)
+        with _quiet_rdflib._lock:
+            _quiet_rdflib._active -= 1
+            if _quiet_rdflib._active == 0:
+                logging.getLogger("rdflib.term").setLevel(_quiet_rdflib._saved_level)
