@@ -211,3 +211,25 @@ def test_serve_load_lists_loaded_graphs_in_sd_and_void(tmp_path: Path, generated
         void = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
         assert void.status_code == 200
         assert f"{LOADED_GRAPHS}mondo-sample" in void.text and "loaded alongside" in void.text
+
+
+def test_batches_keep_blank_nodes_whole_and_apart(tmp_path: Path) -> None:
+    """``--batch``: committed every N triples by one parser, so a blank node used across batches stays one
+    node; two files using the same label never share a node; a syntax error still leaves no trace."""
+    store = ox.Store()
+    data = tmp_path / "bnodes.nt"
+    data.write_text("".join(f'_:x <http://e/p> "{i}" .\n' for i in range(10)) + '_:y <http://e/q> _:x .\n')
+    assert load_file(store, data, batch=3, progress=False).triples == 11
+    other = tmp_path / "other.nt"
+    other.write_text('_:x <http://e/p> "other" .\n')
+    load_file(store, other, batch=3, progress=False)
+    subjects = {q.subject for q in store.quads_for_pattern(None, ox.NamedNode("http://e/p"), None, None)}
+    assert len(subjects) == 2  # one _:x per file
+    pointed = next(store.quads_for_pattern(None, ox.NamedNode("http://e/q"), None, None)).object
+    assert pointed in subjects
+    before = snapshot(store)
+    broken = tmp_path / "broken.nt"
+    broken.write_text(data.read_text() + "<http://e/a> <http://e/b> oops .\n")
+    with pytest.raises(SourceError) as caught:
+        load_file(store, broken, batch=3, progress=False)
+    assert caught.value.line == 12 and snapshot(store) == before

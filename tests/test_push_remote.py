@@ -171,6 +171,19 @@ def test_backend_answers_like_the_embedded_store(pushed: str) -> None:
             assert _rows(theirs.content, theirs.headers["content-type"]) == \
                 _rows(mine.content, mine.headers["content-type"]), text
             compared += 1
+        # every results format, as asked, for SELECT and ASK; RDF formats for CONSTRUCT
+        for text, types in (
+            ("SELECT ?s ?label WHERE { ?s a jak:TreatmentEvidence ; rdfs:label ?label } ORDER BY ?label",
+             ("text/csv", "text/tab-separated-values", "application/sparql-results+xml")),
+            ("ASK { ?s jak:drug drug:tofacitinib }", ("text/csv", "application/sparql-results+xml")),
+            ("CONSTRUCT { ?s jak:drug ?d } WHERE { ?s jak:drug ?d }", ("application/n-triples",)),
+        ):
+            for media_type in types:
+                mine = local.post("/sparql", data={"query": text}, headers={"Accept": media_type})
+                theirs = remote.post("/sparql", data={"query": text}, headers={"Accept": media_type})
+                assert (mine.status_code, theirs.status_code) == (200, 200), (media_type, theirs.text)
+                assert theirs.headers["content-type"] == mine.headers["content-type"]
+                assert sorted(theirs.text.splitlines()) == sorted(mine.text.splitlines()), media_type
         # the same query again: from the cache
         again = remote.post("/sparql", data={"query": queries[0][0]},
                             headers={"Accept": "application/sparql-results+json"})

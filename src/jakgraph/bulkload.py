@@ -63,6 +63,8 @@ FORMAT_NAMES: dict[str, ox.RdfFormat] = {
 _QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
 _LINE_FORMATS = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS}
 _CHUNK = 1 << 20
+#: quads per commit when a file is streamed through Python (quad formats, or ``--batch``)
+_DEFAULT_BATCH = 1_000_000
 
 
 class StoreInUse(JakgraphError):
@@ -290,11 +292,15 @@ class _CountingReader(io.RawIOBase):
 
 def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str | None = None,
               replace: bool = True, progress: bool | IO[str] = True,
-              progress_interval: float | None = None) -> LoadResult:
+              progress_interval: float | None = None, batch: int | None = None) -> LoadResult:
     """Bulk-load one RDF file (optionally gzip-compressed) into its own graph ``graph/loaded/<name>``.
 
     ``replace`` (default) lets the file take the place of a graph of the same name; otherwise that is an
     error. On a syntax error: :class:`SourceError` with the file and line, and the store unchanged.
+
+    ``batch``: commit every ``batch`` triples (one parser over the whole file, so blank nodes stay whole),
+    which bounds the loader's memory whatever the file's size, at some cost in speed. By default the file
+    goes through Oxigraph's bulk loader in one piece (fastest; its memory grows with the file, sub-linearly).
     """
     path = Path(path)
     if not path.is_file():
@@ -314,15 +320,15 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
     with open(path, "rb") as raw:
         data: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.lower().endswith(".gz") else raw
         meter = Progress(f"loading {path.name}", total, stream, progress_interval,
-                         exact_triples=rdf_format in _QUAD_FORMATS) if stream is not None else None
+                         exact_triples=rdf_format in _QUAD_FORMATS or bool(batch)) if stream is not None else None
         reader = _CountingReader(data, raw, meter, count_lines=rdf_format in _LINE_FORMATS)
         buffered = io.BufferedReader(reader, buffer_size=_CHUNK)
         try:
             with meter if meter is not None else contextlib.nullcontext():
                 if existed:
                     store.remove_graph(target)
-                if rdf_format in _QUAD_FORMATS:
-                    _load_quads_into(store, buffered, rdf_format, target, meter)
+                if rdf_format in _QUAD_FORMATS or batch:
+                    _load_quads_into(store, buffered, rdf_format, target, meter, batch or _DEFAULT_BATCH)
                 else:
                     store.bulk_load(buffered, format=rdf_format, to_graph=target)
         except SyntaxError as err:
@@ -348,20 +354,37 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
 
 
 def _load_quads_into(store: ox.Store, data: IO[bytes], rdf_format: ox.RdfFormat, target: ox.NamedNode,
-                     meter: Progress | None) -> None:
-    """Quad formats: every quad, whatever graph the file names, goes into the file's one graph."""
+                     meter: Progress | None, batch: int) -> None:
+    """One parser over the whole file, committed every ``batch`` quads; every quad, whatever graph the file
+    names, goes into the file's one graph. Blank nodes get fresh identifiers (as ``bulk_load`` gives them),
+    the same for every occurrence of a label in the file, so two files never share a blank node."""
+    fresh: dict[str, ox.BlankNode] = {}
 
-    def quads() -> Iterator[ox.Quad]:
-        count = 0
-        for quad in ox.parse(data, format=rdf_format):
-            count += 1
-            if meter is not None and count % 4096 == 0:
-                meter.triples += 4096
-            yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
+    def own(term):  # noqa: ANN001, ANN202
+        if isinstance(term, ox.BlankNode):
+            found = fresh.get(term.value)
+            if found is None:
+                found = fresh[term.value] = ox.BlankNode()
+            return found
+        return term
+
+    parsed = ox.parse(data, format=rdf_format)
+    while True:
+        chunk = []
+        for quad in parsed:
+            subject, obj = quad.subject, quad.object
+            if isinstance(subject, ox.BlankNode) or isinstance(obj, ox.BlankNode):
+                subject, obj = own(subject), own(obj)
+            chunk.append(ox.Quad(subject, quad.predicate, obj, target))
+            if len(chunk) >= batch:
+                break
+        if not chunk:
+            return
+        store.bulk_extend(chunk)
         if meter is not None:
-            meter.triples += count % 4096
-
-    store.bulk_extend(quads())
+            meter.triples += len(chunk)
+        if len(chunk) < batch:
+            return
 
 
 def _restore(store: ox.Store, target: ox.NamedNode, existed: bool) -> None:

@@ -400,11 +400,11 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if solutions is None:
             raise NotAcceptable("this query's results are solutions (or a boolean); the request accepts "
                                 "only RDF graph formats")
+        if content_type in solutions.media_types:  # as asked: passed on untouched
+            return solutions, _results_kind(body, _SOLUTION_TYPES[content_type]), body
         parsed = _parse_results(body, _SOLUTION_TYPES[content_type])
         kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        if content_type not in solutions.media_types:
-            body = parsed.serialize(format=_SOLUTION_TYPES[solutions.media_type])
-        return solutions, kind, body
+        return solutions, kind, parsed.serialize(format=_SOLUTION_TYPES[solutions.media_type])
     if content_type in _GRAPH_TYPES:
         if graph is None:
             raise NotAcceptable("this query's result is an RDF graph; the request accepts only results formats")
@@ -418,10 +418,20 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
     raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}")
 
 
+def _results_kind(body: bytes, fmt: ox.QueryResultsFormat) -> str:
+    """``boolean`` (ASK) or ``solutions``, read from the start of a results document without parsing it."""
+    head = body[:512].lstrip()
+    if fmt == ox.QueryResultsFormat.JSON:
+        return "boolean" if b'"boolean"' in head and b'"bindings"' not in head else "solutions"
+    if fmt == ox.QueryResultsFormat.XML:
+        return "boolean" if b"<boolean>" in body[:2048] else "solutions"
+    return "boolean" if body.strip() in (b"true", b"false") else "solutions"
+
+
 def _parse_results(body: bytes, fmt: ox.QueryResultsFormat) -> ox.QuerySolutions | ox.QueryBoolean:
     try:
         return ox.parse_query_results(body, format=fmt)
-    except (SyntaxError, ValueError) as err:
+    except (SyntaxError, ValueError, OSError) as err:
         raise QueryFailed(f"the remote store sent results that do not parse: {' '.join(str(err).split())}") from None
 
 

@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="refuse a FILE whose graph is already loaded (default: replace it)")
     parser.add_argument("--list", action="store_true", help="list the loaded graphs with their sizes")
     parser.add_argument("--drop", action="append", default=[], metavar="NAME", help="remove a loaded graph")
+    parser.add_argument("--batch", type=int, default=None, metavar="N",
+                        help="commit every N triples: bounded memory for files of any size, a little slower "
+                             "(default: one bulk load per file, fastest)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     parser.set_defaults(handler=run)
 
@@ -35,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if not args.files and not args.list and not args.drop:
         raise JakgraphError("give FILE(s) to load, --list or --drop NAME")
+    if args.batch is not None and args.batch < 1:
+        raise JakgraphError("--batch must be at least 1")
     if args.name and len(args.files) != 1:
         raise JakgraphError("--name goes with exactly one FILE")
     names = [args.name] if args.name else [graph_name_for(f) for f in args.files]
@@ -45,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"dropped graph/loaded/{name}" if unload(store, name) else f"no graph/loaded/{name}")
     for path, name in zip(args.files, names):
         result = load_file(store, path, name=name, fmt=args.format, replace=not args.no_replace,
-                           progress=False if args.quiet else sys.stderr)
+                           progress=False if args.quiet else sys.stderr, batch=args.batch)
         print(f"{result.triples:,} triples from {path} into <{result.graph}> in {result.seconds:.1f}s")
     store.flush()
     if args.list:

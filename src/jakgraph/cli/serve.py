@@ -117,8 +117,9 @@ def run(args: argparse.Namespace) -> int:
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     origin = app.state.jak.origin
     where = f" ({origin.describe(settings)})" if origin is not None else ""
+    workers = "" if settings.backend_url else f"{settings.query_workers} query workers, "
     print(f"jakgraph: {quads} quads{where}; SPARQL endpoint http://{host}:{settings.port}/sparql "
-          f"({settings.query_workers} query workers, {settings.query_timeout:g} s timeout, "
+          f"({workers}{settings.query_timeout:g} s timeout, "
           f"{settings.max_result_rows} rows at most)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False,
                 server_header=False, timeout_graceful_shutdown=5)
