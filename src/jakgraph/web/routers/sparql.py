@@ -35,7 +35,8 @@ router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
 PATHS = ("/sparql", "/sparql/")
 ALLOW = "GET, HEAD, POST, OPTIONS"
-CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+#: on every answer: any origin may read it, and its cache and request-id headers
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Cache, X-Request-Id"}
 _PREFLIGHT_MAX_AGE = "86400"
 _DEFAULT_ALLOWED_HEADERS = "Accept, Content-Type, Authorization"
 _POLICY_CACHE_SIZE = 4096
