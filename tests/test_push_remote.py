@@ -250,3 +250,15 @@ def test_remote_engine_maps_failures(pushed: str) -> None:
         for connection in held:
             connection.close()
         silent.close()
+
+
+def test_backend_refuses_local_data_and_writes() -> None:
+    from jakgraph.stores import open_graph
+
+    for settings in (Settings(backend_url="http://127.0.0.1:1/query", store_dir=Path("/tmp/x")),
+                     Settings(backend_url="http://127.0.0.1:1/query", load_files=(Path("a.nt"),)),
+                     Settings(backend_url="http://127.0.0.1:1/query", update_token="t" * 32)):
+        with pytest.raises(JakgraphError, match="--backend"):
+            open_graph(settings)
+    with pytest.raises(JakgraphError, match="cannot be reached"):
+        open_graph(Settings(backend_url=f"http://127.0.0.1:{_free_port()}/query"))

@@ -57,6 +57,9 @@ def open_graph(settings: Settings) -> tuple[BuiltGraph, StoreOrigin]:
         if files or settings.store_dir is not None:
             raise JakgraphError("--backend serves a remote store: load files into that store, not here "
                                 "(--load and --store do not go with --backend)")
+        if settings.update_token:
+            raise JakgraphError("--backend serves a remote store read-only: curator writes go to that store "
+                                "itself (its own update endpoint), so no update token here")
         from .remote import RemoteStore
 
         store = RemoteStore(backend, timeout=settings.query_timeout)
