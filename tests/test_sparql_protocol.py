@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import OWL, RDF, SH
+from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from jakgraph.build import BuiltGraph
 from jakgraph.config import Settings
@@ -586,6 +586,8 @@ def test_service_description(http: httpx.Client) -> None:
     assert sd.value(dataset, SD.defaultGraph) is not None
     names = {sd.value(named, SD.name) for named in sd.objects(dataset, SD.namedGraph)}
     assert {LETTER_GRAPH, ONTOLOGY_GRAPH, DERIVED_GRAPH} <= names
+    void_links = {str(o) for o in sd.objects(dataset, RDFS.seeAlso)}
+    assert any(link.endswith("/.well-known/void#jakgraph") for link in void_links), void_links
     declared = {str(sd.value(d, SH.prefix)): str(sd.value(d, SH.namespace)) for d in sd.objects(None, SH.declare)}
     assert declared == PREFIXES
 

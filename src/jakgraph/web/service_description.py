@@ -30,6 +30,7 @@ from ..namespaces import (
     SHAPES_GRAPH,
     VOID,
 )
+from ..void import void_iri
 
 __all__ = ["DatasetStats", "GRAPH_DESCRIPTIONS", "add_prefix_declarations", "dataset_stats", "describe_service"]
 
@@ -107,6 +108,7 @@ def describe_service(endpoint: str, prefixes_url: str, stats: DatasetStats, sett
     dataset = BNode("dataset")
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
+    graph.add((dataset, RDFS.seeAlso, URIRef(void_iri(settings))))  # its VoID/DCAT description
     default = BNode("default-graph")
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
