@@ -28,20 +28,11 @@ from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .engine.sparql_text import OPAQUE_TOKENS
+
 __all__ = ["CacheKey", "CacheStats", "CachingEngine", "ResultCache", "normalise_query", "is_cacheable"]
 
-_OPAQUE = re.compile(
-    r"""
-      (?P<iri> <[^<>"{}|^`\\\x00-\x20]*> )
-    | (?P<string> \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               | '''(?:[^'\\]|\\.|'(?!''))*'''
-               | "(?:[^"\\\n\r]|\\.)*"
-               | '(?:[^'\\\n\r]|\\.)*' )
-    | (?P<comment> \#[^\n\r]* )
-    | (?P<space> \s+ )
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+_OPAQUE = re.compile(OPAQUE_TOKENS + r"| (?P<space> \s+ )", re.VERBOSE | re.DOTALL)
 _VOLATILE = re.compile(r"(?<![\w?$:])(?:(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|SERVICE(?![\w:-]))", re.IGNORECASE)
 
 

@@ -23,17 +23,16 @@ __all__ = [
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 
-_OPAQUE = re.compile(
-    r"""
+#: the parts of SPARQL text whose insides are not syntax: IRIs, string literals, comments (verbose regex)
+OPAQUE_TOKENS = r"""
       (?P<iri> <[^<>"{}|^`\\\x00-\x20]*> )
     | (?P<string> \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                | '''(?:[^'\\]|\\.|'(?!''))*'''
                | "(?:[^"\\\n\r]|\\.)*"
                | '(?:[^'\\\n\r]|\\.)*' )
     | (?P<comment> \#[^\n\r]* )
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+"""
+_OPAQUE = re.compile(OPAQUE_TOKENS, re.VERBOSE | re.DOTALL)
 _PROLOGUE_AND_FORM = re.compile(
     r"\A\s*(?:(?:BASE\s*<>|PREFIX\s*[^\s:]*:\s*<>)\s*)*([A-Za-z]+)", re.IGNORECASE
 )

@@ -15,6 +15,7 @@ from ..errors import JakgraphError
 from ..writes import CommitResult, GraphWriter, WriteError, WriteNotConforming
 from . import access_log
 from .guards import error_body
+from .negotiation import choose
 
 log = logging.getLogger("jakgraph.web.writes")
 _WRITER_LOCK = threading.Lock()
@@ -117,24 +118,10 @@ def committed(request: Request, result: CommitResult, status: int = 200,
 
 
 def prefers_turtle(accept: str | None) -> bool:
-    """True when the client ranks Turtle above JSON (q-values honoured)."""
-    if not accept:
-        return False
-    ranks: dict[str, float] = {}
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        q = 1.0
-        for param in fields[1:]:
-            if param.lower().startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        ranks[media] = max(q, ranks.get(media, 0.0))
-    turtle = max(ranks.get("text/turtle", 0.0), ranks.get("application/x-turtle", 0.0))
-    json_ = max(ranks.get("application/json", 0.0), ranks.get("application/problem+json", 0.0))
-    return turtle > 0 and turtle > json_
+    """True when the client ranks Turtle above JSON (q-values honoured); JSON on a tie or no preference."""
+    offers = ("json", "turtle")
+    types = [("application/json", "application/problem+json"), ("text/turtle", "application/x-turtle")]
+    return choose(accept, offers, types) == "turtle"
 
 
 def report_response(request: Request, err: WriteNotConforming) -> Response:

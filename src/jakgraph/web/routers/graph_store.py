@@ -20,6 +20,7 @@ from ...errors import JakgraphError
 from ...namespaces import PREFIXES
 from ...writes import GraphName, parse_graph_payload
 from ..auth import writes_enabled
+from ..negotiation import choose
 from ..writing import REMOTE, committed, curator_refusal, error, read_body, refused, store_is_local, writer
 
 router = APIRouter(tags=["graph store"])
@@ -71,27 +72,8 @@ def _target(request: Request) -> GraphName:
 
 
 def _negotiate(accept: str | None) -> tuple[str, ox.RdfFormat] | None:
-    if not accept or not accept.strip():
-        return RESULT_FORMATS[0]
-    best: tuple[float, int, tuple[str, ox.RdfFormat]] | None = None
-    for part in accept.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        q = 1.0
-        for param in fields[1:]:
-            if param.lower().startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        if q <= 0:
-            continue
-        for rank, (name, fmt) in enumerate(RESULT_FORMATS):
-            if media in (name, "*/*") or (media.endswith("/*") and name.startswith(media[:-1])):
-                candidate = (q, -rank, (name, fmt))
-                if best is None or candidate[:2] > best[:2]:
-                    best = candidate
-    return best[2] if best else None
+    """The graph format the client prefers (q-values honoured), or None when it accepts none."""
+    return choose(accept, RESULT_FORMATS, [(name,) for name, _ in RESULT_FORMATS])
 
 
 def _read(store: ox.Store, graph: GraphName, fmt: ox.RdfFormat) -> bytes | None:
