@@ -35,7 +35,7 @@ def read_query(args: argparse.Namespace) -> str:
         try:
             return args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as err:
-            raise SourceError(str(args.file), f"cannot read query file: {getattr(err, "strerror", None) or err.__class__.__name__}") from None
+            raise SourceError(str(args.file), f"cannot read query file: {getattr(err, 'strerror', None) or err.__class__.__name__}") from None
     if args.sparql:
         return args.sparql
     raise JakgraphError("give a query, or --file FILE")
