@@ -2,12 +2,10 @@
 trace, and ``jakgraph export --store DIR`` gives the curator the committed change back as files."""
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import httpx
-import pytest
 
 import server_support
 from writes_support import TOKEN

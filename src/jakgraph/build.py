@@ -1,7 +1,6 @@
 """Build the graph: load the curated sources, derive, validate, and hand back a ready Oxigraph store."""
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,8 +9,9 @@ from rdflib import Dataset, URIRef
 
 from . import paths
 from .derive import materialise
-from .export import EXPORT_FORMATS, write_export
-from .namespaces import DERIVED_GRAPH, PREFIXES
+from .export import EXPORT_FORMATS, write_checksum, write_export
+from .kgx import write_kgx
+from .namespaces import DERIVED_GRAPH
 from .sources import load_curated
 from .store import dataset_to_store
 from .validation import ValidationOutcome, require_conformance
@@ -44,11 +44,8 @@ def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
     written: list[Path] = []
     for fmt in EXPORT_FORMATS.values():
         path = write_export(built.dataset, fmt.name, target / f"jakgraph.{fmt.extension}")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+        write_checksum(path)
         written.append(path)
-    from .kgx import write_kgx  # KGX (Biolink) nodes/edges TSV beside the RDF dumps
-
     written.extend(write_kgx(built.store, target))
     built.dumps = written
     return written
@@ -56,7 +53,5 @@ def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
 
 def _copy_graph(store: ox.Store, dataset: Dataset, name: URIRef) -> None:
     graph = dataset.graph(name)
-    for name_, namespace in PREFIXES.items():
-        dataset.bind(name_, namespace, override=True, replace=True)
     payload = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(name)))
     graph.parse(data=payload.decode("utf-8"), format="nt")

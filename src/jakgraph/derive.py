@@ -25,7 +25,8 @@ def derivation_queries() -> dict[str, str]:
 def materialise(store: ox.Store) -> dict[str, int]:
     """Run every rule over the curated graphs and add the results to the derived graph; counts per rule."""
     target = ox.NamedNode(str(DERIVED_GRAPH))
-    store.remove_graph(target) if store.contains_named_graph(target) else None
+    if store.contains_named_graph(target):
+        store.remove_graph(target)
     counts: dict[str, int] = {}
     for name, query in derivation_queries().items():
         triples = list(store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES))

@@ -1,6 +1,7 @@
 """Serialise the graph in every RDF format users load into their own stores."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,11 @@ def write_export(dataset: Dataset, name: str, output: Path) -> Path:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(serialise(dataset, name))
     return output
+
+
+def write_checksum(path: Path) -> Path:
+    """``<file>.sha256`` beside a dump, in the ``sha256sum`` format (``sha256sum -c`` checks it)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    checksum = path.with_name(path.name + ".sha256")
+    checksum.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+    return checksum

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .describe import curie
+from .export import write_checksum
 from .namespaces import BASE, PREFIXES
 from .store import select_rows
 
@@ -247,6 +248,5 @@ def write_kgx(store: ox.Store, folder: Path, basename: str = "jakgraph") -> list
     _write_tsv(nodes_path, NODE_COLUMNS, node_rows(found))
     _write_tsv(edges_path, EDGE_COLUMNS, edge_rows(found, edge_list))
     for path in (nodes_path, edges_path):
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+        write_checksum(path)
     return [nodes_path, edges_path]

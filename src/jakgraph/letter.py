@@ -171,7 +171,7 @@ def sentences_turtle(path: Path = LETTER_PATH) -> str:
         label = where if s.paragraph == "title" else f"{where}, sentence {s.index}"
         lines.append(f"sentence:{s.key} a jak:Sentence ;")
         lines.append(f"    rdfs:label {literal('Banday et al. letter, ' + label)} ;")
-        lines.append(f"    jak:isPartOf pub:banday-letter ;")
+        lines.append("    jak:isPartOf pub:banday-letter ;")
         lines.append(f"    jak:paragraph {literal(s.paragraph)} ;")
         lines.append(f"    jak:sentenceIndex {s.index} ;")
         lines.append(f"    jak:readingOrder {order} ;")

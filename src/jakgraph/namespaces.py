@@ -116,7 +116,3 @@ def sparql_prologue(prefixes: dict[str, str] = PREFIXES) -> str:
     """PREFIX declarations for every project prefix, for queries that use them undeclared."""
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
 
-
-def iri(value: str) -> URIRef:
-    """An IRI under the jakgraph base from a path such as ``drug/ruxolitinib``."""
-    return URIRef(BASE + value.lstrip("/"))

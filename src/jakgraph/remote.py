@@ -256,26 +256,14 @@ def _transport_error(err: httpx.HTTPError, endpoint: str, timeout: float) -> Jak
 # ---------------------------------------------------------------------------------------------------
 # the engine behind /sparql
 
-_SOLUTION_TYPES = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-    "text/xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
-_GRAPH_TYPES = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "text/n3": ox.RdfFormat.N3,
-}
+def _solutions_format(media_type: str) -> ox.QueryResultsFormat | None:
+    """The results format of a remote answer's media type (pyoxigraph knows the aliases), or None."""
+    return ox.QueryResultsFormat.from_media_type(media_type) if media_type else None
+
+
+def _graph_format(media_type: str) -> ox.RdfFormat | None:
+    """The RDF format of a remote answer's media type (pyoxigraph knows the aliases), or None."""
+    return ox.RdfFormat.from_media_type(media_type) if media_type else None
 
 
 class RemoteEngine:
@@ -396,22 +384,24 @@ def _accept(solutions: Any, graph: Any) -> str:
 
 def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, str, bytes]:
     """(format, kind, body) in the format the client asked for, converting when the remote chose another."""
-    if content_type in _SOLUTION_TYPES:
+    received = _solutions_format(content_type)
+    if received is not None:
         if solutions is None:
             raise NotAcceptable("this query's results are solutions (or a boolean); the request accepts "
                                 "only RDF graph formats")
         if content_type in solutions.media_types:  # as asked: passed on untouched
-            return solutions, _results_kind(body, _SOLUTION_TYPES[content_type]), body
-        parsed = _parse_results(body, _SOLUTION_TYPES[content_type])
+            return solutions, _results_kind(body, received), body
+        parsed = _parse_results(body, received)
         kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, parsed.serialize(format=_SOLUTION_TYPES[solutions.media_type])
-    if content_type in _GRAPH_TYPES:
+        return solutions, kind, parsed.serialize(format=_solutions_format(solutions.media_type))
+    received_graph = _graph_format(content_type)
+    if received_graph is not None:
         if graph is None:
             raise NotAcceptable("this query's result is an RDF graph; the request accepts only results formats")
         if content_type not in graph.media_types:
             try:
-                triples = list(ox.parse(body, format=_GRAPH_TYPES[content_type]))
-                body = ox.serialize(triples, format=_GRAPH_TYPES[graph.media_type])
+                triples = list(ox.parse(body, format=received_graph))
+                body = ox.serialize(triples, format=_graph_format(graph.media_type))
             except (SyntaxError, ValueError) as err:
                 raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
         return graph, "graph", body
@@ -494,10 +484,10 @@ class RemoteStore:
         response = self._post(text, "application/sparql-results+json, application/n-triples;q=0.9",
                               defaults, named)
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type in _SOLUTION_TYPES:
-            return _parse_results(response.content, _SOLUTION_TYPES[content_type])
-        if content_type in _GRAPH_TYPES:
-            return list(ox.parse(response.content, format=_GRAPH_TYPES[content_type]))
+        if (results_format := _solutions_format(content_type)) is not None:
+            return _parse_results(response.content, results_format)
+        if (rdf_format := _graph_format(content_type)) is not None:
+            return list(ox.parse(response.content, format=rdf_format))
         raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type!r}")
 
     # -- the Store API the pages use ----------------------------------------------------------------

@@ -1,8 +1,6 @@
 """Move a curated rdflib Dataset into an embedded Oxigraph store, the engine that answers queries."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 from rdflib import Dataset
 
@@ -15,11 +13,6 @@ def dataset_to_store(dataset: Dataset, store: ox.Store | None = None) -> ox.Stor
     payload = dataset.serialize(format="nquads", encoding="utf-8")
     target.load(payload, format=ox.RdfFormat.N_QUADS)
     return target
-
-
-def open_store(path: Path | None = None) -> ox.Store:
-    """An on-disk store at ``path``, or an in-memory one."""
-    return ox.Store(str(path)) if path is not None else ox.Store()
 
 
 def select_rows(store: ox.Store, query: str) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode]]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
-from ..build import BuiltGraph, build_graph
+from ..build import BuiltGraph
 from ..config import Settings
 from ..engine.base import QueryEngine
 from ..stores import StoreOrigin, make_engine, open_graph
