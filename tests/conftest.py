@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jakgraph.build import BuiltGraph, build_graph
+from jakgraph.build.pipeline import BuiltGraph, build_graph
 
 
 @pytest.fixture(scope="session")

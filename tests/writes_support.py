@@ -11,8 +11,8 @@ import dataclasses
 import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
-from jakgraph.build import BuiltGraph
-from jakgraph.config import Settings
+from jakgraph.build.pipeline import BuiltGraph
+from jakgraph.settings import Settings
 from jakgraph.namespaces import SHAPES_GRAPH
 from jakgraph.web.app import create_app
 from jakgraph.web.state import AppState

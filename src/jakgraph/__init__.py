@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import (
+from jakgraph.errors import (
     FormatNotSupported,
     JakgraphError,
     QuerySyntaxError,
@@ -15,19 +15,19 @@ from .errors import (
     SourceError,
     ValidationFailed,
 )
-from .namespaces import BASE, PREFIXES
+from jakgraph.namespaces import BASE, PREFIXES
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .build import BuiltGraph, build_graph, write_dumps
+    from jakgraph.build.pipeline import BuiltGraph, build_graph, write_dumps
 
 
 def __getattr__(name: str) -> Any:
     """``BuiltGraph``, ``build_graph`` and ``write_dumps`` load on first use (they bring rdflib's SPARQL
     engine and pyshacl), so that commands and workers that do not build start fast."""
     if name in ("BuiltGraph", "build_graph", "write_dumps"):
-        from . import build
+        from jakgraph.build import pipeline as build
 
         return getattr(build, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from ..errors import JakgraphError, SourceError
+from jakgraph.errors import JakgraphError, SourceError
 
 #: sub-command modules, in the order ``jakgraph --help`` lists them
 COMMAND_MODULES: tuple[str, ...] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..build import build_graph, write_dumps
+from jakgraph.build.pipeline import build_graph, write_dumps
 
 
 def register(sub: argparse._SubParsersAction) -> None:

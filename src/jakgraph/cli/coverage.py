@@ -6,8 +6,8 @@ import json
 import sys
 import textwrap
 
-from ..build import build_graph
-from ..coverage import CoverageReport, sentence_coverage
+from jakgraph.build.pipeline import build_graph
+from jakgraph.views.coverage import CoverageReport, sentence_coverage
 
 
 def register(sub: argparse._SubParsersAction) -> None:

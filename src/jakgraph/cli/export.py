@@ -5,8 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..build import build_graph
-from ..export import EXPORT_FORMATS, serialise, write_export
+from jakgraph.build.pipeline import build_graph
+from jakgraph.publish.dumps import EXPORT_FORMATS, serialise, write_export
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +45,7 @@ def _dataset(args: argparse.Namespace):  # noqa: ANN202 - rdflib Dataset
     """The graph to export: built from the sources, or read from the on-disk store (``--store DIR``)."""
     if getattr(args, "store", None) is None:
         return build_graph(validate=False).dataset
-    from ..persist import curated_dataset, open_store_dir
+    from jakgraph.stores.ondisk import curated_dataset, open_store_dir
 
     store = open_store_dir(args.store, create=False)
     try:
@@ -60,8 +60,8 @@ def write_by_graph(dataset, fmt_name: str, folder: Path) -> list[Path]:  # noqa:
 
     from rdflib import Dataset, Graph
 
-    from ..export import export_format
-    from ..namespaces import GRAPH, PREFIXES
+    from jakgraph.publish.dumps import export_format
+    from jakgraph.namespaces import GRAPH, PREFIXES
 
     fmt = export_format(fmt_name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -94,8 +94,8 @@ def write_by_graph(dataset, fmt_name: str, folder: Path) -> list[Path]:  # noqa:
 
 
 def _run_kgx(args: argparse.Namespace) -> int:
-    from ..errors import FormatNotSupported
-    from ..kgx import write_kgx
+    from jakgraph.errors import FormatNotSupported
+    from jakgraph.publish.kgx import write_kgx
 
     if args.output is None:
         raise FormatNotSupported("kgx writes two files: give the folder with --output DIR")

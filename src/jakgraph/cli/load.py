@@ -5,9 +5,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..bulkload import FORMAT_NAMES, graph_name_for, load_file, loaded_graphs, unload
-from ..errors import JakgraphError
-from ..persist import open_store_dir
+from jakgraph.stores.loaded import FORMAT_NAMES, graph_name_for, load_file, loaded_graphs, unload
+from jakgraph.errors import JakgraphError
+from jakgraph.stores.ondisk import open_store_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,9 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from ..build import build_graph
-from ..errors import JakgraphError
-from ..remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
+from jakgraph.build.pipeline import build_graph
+from jakgraph.errors import JakgraphError
+from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     query_url = query_endpoint_url(args.to)
     gsp_url = args.graph_store or default_graph_store_url(query_url)
     if args.store is not None:
-        from ..persist import open_persistent
+        from jakgraph.stores.ondisk import open_persistent
 
         store = open_persistent(args.store).store
     else:

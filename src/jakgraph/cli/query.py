@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..build import build_graph
-from ..errors import JakgraphError, QuerySyntaxError, SourceError
-from ..namespaces import PREFIXES
+from jakgraph.build.pipeline import build_graph
+from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
+from jakgraph.namespaces import PREFIXES
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..schema_doc import render_curated
+from jakgraph.publish.schema_doc import render_curated
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,8 +11,8 @@ import errno
 import socket
 from pathlib import Path
 
-from ..config import Settings
-from ..errors import JakgraphError
+from jakgraph.settings import Settings
+from jakgraph.errors import JakgraphError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -81,7 +81,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         settings.cache_bytes = int(args.cache_mb * 1024 * 1024)
     token_file = getattr(args, "update_token_file", None)
     if token_file is not None:
-        from ..web.auth import read_token_file
+        from jakgraph.web.auth import read_token_file
 
         settings.update_token = read_token_file(token_file)
     settings.warm_start = True
@@ -108,7 +108,7 @@ def check_port(host: str, port: int) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..web.app import create_app
+    from jakgraph.web.app import create_app
 
     settings = settings_from(args)
     check_port(settings.host, settings.port)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from ..build import build_graph
-from ..store import select_rows
+from jakgraph.build.pipeline import build_graph
+from jakgraph.stores.bridge import select_rows
 
 GRAPH_COUNTS = "SELECT ?graph (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph ORDER BY ?graph"
 CLASS_COUNTS = """

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..validation import load_shapes, validate_curated, validate_files
+from jakgraph.build.validation import load_shapes, validate_curated, validate_files
 
 FORMATS = ("text", "turtle", "json")
 

@@ -6,9 +6,9 @@ nothing heavy (no rdflib), because worker processes import it at start-up.
 """
 from __future__ import annotations
 
-from .base import QueryEngine, QueryRequest, QueryResult, ResultKind
-from .execute import ExecutionOptions, execute
-from .formats import GRAPH_FORMATS, SOLUTIONS_FORMATS, ResultFormat
+from jakgraph.engine.base import QueryEngine, QueryRequest, QueryResult, ResultKind
+from jakgraph.engine.execute import ExecutionOptions, execute
+from jakgraph.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS, ResultFormat
 
 __all__ = [
     "GRAPH_FORMATS",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol, runtime_checkable
 
-from .formats import JSON, TURTLE, ResultFormat
+from jakgraph.formats import JSON, TURTLE, ResultFormat
 
 __all__ = ["QueryEngine", "QueryRequest", "QueryResult", "ResultKind"]
 

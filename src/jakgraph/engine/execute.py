@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
-from .base import QueryRequest, QueryResult
-from .formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat
-from .sparql_text import declares_dataset, describe_syntax_error, skeleton, used_prefixes
+from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
+from jakgraph.engine.base import QueryRequest, QueryResult
+from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat
+from jakgraph.sparql.text import declares_dataset, describe_syntax_error, skeleton, used_prefixes
 
 __all__ = ["ExecutionOptions", "execute"]
 

@@ -32,13 +32,13 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .. import errors
-from ..errors import EngineUnavailable, QueryFailed, QueryTimeoutError
-from .base import QueryRequest, QueryResult
-from .execute import ExecutionOptions
-from .formats import by_name
-from .wire import HEADER, decode, encode
-from .worker import BOOTSTRAP
+from jakgraph import errors
+from jakgraph.errors import EngineUnavailable, QueryFailed, QueryTimeoutError
+from jakgraph.engine.base import QueryRequest, QueryResult
+from jakgraph.engine.execute import ExecutionOptions
+from jakgraph.formats import by_name
+from jakgraph.engine.wire import HEADER, decode, encode
+from jakgraph.engine.worker import BOOTSTRAP
 
 __all__ = ["WorkerPool"]
 

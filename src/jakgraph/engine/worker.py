@@ -19,11 +19,11 @@ import time
 
 import pyoxigraph as ox
 
-from .. import errors
-from .base import QueryRequest
-from .execute import ExecutionOptions, execute
-from .formats import by_name
-from .wire import recv_frame, send_frame
+from jakgraph import errors
+from jakgraph.engine.base import QueryRequest
+from jakgraph.engine.execute import ExecutionOptions, execute
+from jakgraph.formats import by_name
+from jakgraph.engine.wire import recv_frame, send_frame
 
 __all__ = ["BOOTSTRAP", "main"]
 

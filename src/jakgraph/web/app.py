@@ -6,11 +6,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ..config import Settings
-from . import guards
-from .routers import LAST_ROUTERS, ROUTERS
-from .routers.sparql import SparqlFastPath
-from .state import AppState
+from jakgraph.settings import Settings
+from jakgraph.web import guards
+from jakgraph.web.routers import LAST_ROUTERS, ROUTERS
+from jakgraph.web.routers.sparql import SparqlFastPath
+from jakgraph.web.state import AppState
 
 
 def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
-from ..errors import JakgraphError
+from jakgraph.errors import JakgraphError
 
 REALM = "jakgraph-curator-writes"
 MIN_TOKEN_LENGTH = 16

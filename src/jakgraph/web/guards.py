@@ -14,9 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..config import Settings
-from ..safety import PolicyViolation
-from . import access_log
+from jakgraph.settings import Settings
+from jakgraph.policy.safety import PolicyViolation
+from jakgraph.web import access_log
 
 log = logging.getLogger("jakgraph.web")
 
@@ -193,7 +193,7 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the guards to an application (called once from create_app)."""
     if settings.update_token is not None:
-        from .auth import check_token
+        from jakgraph.web.auth import check_token
 
         check_token(settings.update_token)
     app.add_middleware(LimitsMiddleware, settings=settings)

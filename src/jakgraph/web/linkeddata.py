@@ -14,8 +14,8 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
 
-from ..describe import describe, exists, used_prefixes
-from ..namespaces import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from jakgraph.views.describe import describe, exists, used_prefixes
+from jakgraph.namespaces import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI
 
 
 @dataclass(frozen=True)

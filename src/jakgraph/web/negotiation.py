@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-from ..engine.formats import ResultFormat, by_name
-from ..errors import NotAcceptable
-from .protocol import RequestError
+from jakgraph.formats import ResultFormat, by_name
+from jakgraph.errors import NotAcceptable
+from jakgraph.web.protocol import RequestError
 
 __all__ = ["Offer", "MediaRange", "choose", "choose_format", "not_acceptable", "offer_quality", "parse_accept", "quality"]
 
@@ -157,7 +157,7 @@ def choose_format(offered: tuple[ResultFormat, ...], accept: str | None,
 
 
 def _known_media_type(media_type: str) -> bool:
-    from ..engine.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS
+    from jakgraph.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS
 
     return any(media_type in fmt.media_types for fmt in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS))
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
-from ..errors import (
+from jakgraph.errors import (
     EngineUnavailable,
     FormatNotSupported,
     JakgraphError,

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
 
-from ..config import Settings
-from ..engine.base import QueryEngine, QueryRequest
-from ..engine.formats import GRAPH_FORMATS, JSON, SOLUTIONS_FORMATS
-from ..namespaces import (
+from jakgraph.settings import Settings
+from jakgraph.engine.base import QueryEngine, QueryRequest
+from jakgraph.formats import GRAPH_FORMATS, JSON, SOLUTIONS_FORMATS
+from jakgraph.namespaces import (
     BACKGROUND_GRAPH,
     DERIVED_GRAPH,
     EXAMPLES_GRAPH,
@@ -30,7 +30,7 @@ from ..namespaces import (
     SHAPES_GRAPH,
     VOID,
 )
-from ..void import void_iri
+from jakgraph.publish.void import void_iri
 
 __all__ = ["DatasetStats", "GRAPH_DESCRIPTIONS", "add_prefix_declarations", "dataset_stats", "describe_service"]
 

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
-from ..build import BuiltGraph
-from ..config import Settings
-from ..engine.base import QueryEngine
-from ..stores import StoreOrigin, make_engine, open_graph
+from jakgraph.build.pipeline import BuiltGraph
+from jakgraph.settings import Settings
+from jakgraph.engine.base import QueryEngine
+from jakgraph.stores.served import StoreOrigin, make_engine, open_graph
 
 
 @dataclass
@@ -40,9 +40,9 @@ def app_state(request: Request) -> AppState:
 
 def embedded_engine(graph: BuiltGraph, settings: Settings) -> QueryEngine:
     """The worker-process pool over the graph's store, configured from the settings (not started yet)."""
-    from ..engine.execute import ExecutionOptions
-    from ..engine.pool import WorkerPool
-    from ..namespaces import PREFIXES
+    from jakgraph.engine.execute import ExecutionOptions
+    from jakgraph.engine.pool import WorkerPool
+    from jakgraph.namespaces import PREFIXES
 
     # Turtle, TriG, N3 and RDF/XML output may use every project prefix (Turtle keeps only those it uses)
     options = ExecutionOptions(max_rows=settings.max_result_rows, base_iri=settings.base_url,

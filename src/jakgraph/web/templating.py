@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from ..config import Settings
-from ..describe import curie
+from jakgraph.settings import Settings
+from jakgraph.views.describe import curie
 
 WEB_DIR = Path(str(resources.files("jakgraph") / "web"))
 TEMPLATES_DIR = WEB_DIR / "templates"

@@ -11,11 +11,11 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import Dataset
 
-from ..errors import JakgraphError
-from ..writes import CommitResult, GraphWriter, WriteError, WriteNotConforming
-from . import access_log
-from .guards import error_body
-from .negotiation import choose
+from jakgraph.errors import JakgraphError
+from jakgraph.stores.writer import CommitResult, GraphWriter, WriteError, WriteNotConforming
+from jakgraph.web import access_log
+from jakgraph.web.guards import error_body
+from jakgraph.web.negotiation import choose
 
 log = logging.getLogger("jakgraph.web.writes")
 _WRITER_LOCK = threading.Lock()
@@ -88,7 +88,7 @@ async def read_body(request: Request, cap: int, what: str) -> bytes:
 def curator_refusal(request: Request) -> JSONResponse | None:
     """None when the request carries the curator token; otherwise the 401/403 answer (same JSON shape as
     every other refusal here, with WWW-Authenticate on 401)."""
-    from .auth import require_curator
+    from jakgraph.web.auth import require_curator
 
     try:
         require_curator(request)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import (
+from jakgraph.web.routers import (
     dataset,
     downloads,
     fallback,

@@ -4,10 +4,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from ... import paths
-from ...void import cached_void, dumps, statistics, void_document_url, void_iri
-from .. import linkeddata as ld
-from ..templating import render
+from jakgraph import paths
+from jakgraph.publish.void import cached_void, dumps, statistics, void_document_url, void_iri
+from jakgraph.web import linkeddata as ld
+from jakgraph.web.templating import render
 
 router = APIRouter(tags=["dataset description"])
 

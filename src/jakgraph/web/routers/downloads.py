@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from ... import paths
-from ...void import DUMP_MEDIA_TYPES, dumps
-from ..templating import render
+from jakgraph import paths
+from jakgraph.publish.void import DUMP_MEDIA_TYPES, dumps
+from jakgraph.web.templating import render
 
 router = APIRouter(tags=["downloads"])
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .resources import dereference
+from jakgraph.web.routers.resources import dereference
 
 router = APIRouter(tags=["linked data"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from ...figures import FIGURES
-from ..templating import render
+from jakgraph.views.figures import FIGURES
+from jakgraph.web.templating import render
 
 router = APIRouter(tags=["figures"])
 

@@ -2,7 +2,7 @@
 
 GET and HEAD read one graph (Turtle, N-Triples, RDF/XML or JSON-LD by Accept) and are always on.
 PUT (replace), POST (merge) and DELETE need the curator token; with writes off they answer 405. Each write
-is one validated transaction (see ``jakgraph.writes``): 422 with the SHACL report if the graph would not
+is one validated transaction (see ``jakgraph.stores.writer``): 422 with the SHACL report if the graph would not
 conform, and the graph exactly as before. ``?default`` is the store's own default graph (where updates
 without GRAPH write), not the union the query endpoint shows; ``graph:shapes`` and ``graph:derived`` are
 read-only. ``?graph=`` takes an absolute IRI, or a project prefixed name such as ``graph:letter``.
@@ -16,12 +16,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import JakgraphError
-from ...namespaces import PREFIXES
-from ...writes import GraphName, parse_graph_payload
-from ..auth import writes_enabled
-from ..negotiation import choose
-from ..writing import REMOTE, committed, curator_refusal, error, read_body, refused, store_is_local, writer
+from jakgraph.errors import JakgraphError
+from jakgraph.namespaces import PREFIXES
+from jakgraph.stores.writer import GraphName, parse_graph_payload
+from jakgraph.web.auth import writes_enabled
+from jakgraph.web.negotiation import choose
+from jakgraph.web.writing import (
+    REMOTE,
+    committed,
+    curator_refusal,
+    error,
+    read_body,
+    refused,
+    store_is_local,
+    writer,
+)
 
 router = APIRouter(tags=["graph store"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from ... import paths
-from ...ontodoc import ontology_doc
-from .. import linkeddata as ld
-from ..templating import render
+from jakgraph import paths
+from jakgraph.publish.ontodoc import ontology_doc
+from jakgraph.web import linkeddata as ld
+from jakgraph.web.templating import render
 
 router = APIRouter(tags=["documentation"])
 

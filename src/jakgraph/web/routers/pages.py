@@ -7,11 +7,11 @@ import mimetypes
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from ...namespaces import PREFIXES
-from ...gallery import load_examples
-from ..home import home_context
-from ..siteindex import search, site_index
-from ..templating import STATIC_DIR, render
+from jakgraph.namespaces import PREFIXES
+from jakgraph.views.gallery import load_examples
+from jakgraph.views.home import home_context
+from jakgraph.views.siteindex import search, site_index
+from jakgraph.web.templating import STATIC_DIR, render
 
 router = APIRouter(tags=["pages"])
 

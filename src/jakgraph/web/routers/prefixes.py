@@ -13,9 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import Graph, URIRef
 
-from ...namespaces import PREFIXES, sparql_prologue
-from ..negotiation import Offer, choose
-from .sparql import CORS_HEADERS
+from jakgraph.namespaces import PREFIXES, sparql_prologue
+from jakgraph.web.negotiation import Offer, choose
+from jakgraph.web.routers.sparql import CORS_HEADERS
 
 __all__ = ["router"]
 
@@ -40,7 +40,7 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
     if kind == "jsonld":
         return json.dumps({"@context": PREFIXES}, indent=2).encode(), "application/ld+json"
     if kind == "ttl":
-        from ..service_description import add_prefix_declarations
+        from jakgraph.web.service_description import add_prefix_declarations
 
         graph = Graph()
         for name, namespace in PREFIXES.items():
@@ -86,6 +86,6 @@ def prefixes(request: Request, format: str | None = None) -> Response:  # noqa: 
 
 @router.options("/prefixes", include_in_schema=False)
 def prefixes_options(request: Request) -> Response:
-    from .sparql import sparql_options
+    from jakgraph.web.routers.sparql import sparql_options
 
     return sparql_options(request, allow="GET, HEAD, OPTIONS")

@@ -12,20 +12,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from ...describe import (
-    RDF_TYPE,
-    View,
-    as_link,
-    curie,
-    external_identifiers,
-    facts_in,
-    facts_out,
-)
-from ...evidence import evidence_card, is_evidence, reference, reference_sort_key, sentence_place
-from ...namespaces import BASE, DERIVED_GRAPH, JAK, ONTOLOGY_IRI, PREFIXES
-from .. import linkeddata as ld
-from ..siteindex import site_index, suggestions
-from ..templating import render
+from jakgraph.views.describe import RDF_TYPE, View, as_link, curie, external_identifiers, facts_in, facts_out
+from jakgraph.views.evidence import evidence_card, is_evidence, reference, reference_sort_key, sentence_place
+from jakgraph.namespaces import BASE, DERIVED_GRAPH, JAK, ONTOLOGY_IRI, PREFIXES
+from jakgraph.web import linkeddata as ld
+from jakgraph.views.siteindex import site_index, suggestions
+from jakgraph.web.templating import render
 
 router = APIRouter(tags=["linked data"])
 
@@ -48,7 +40,7 @@ def dereference(request: Request, path: str) -> Response:
     headers = ld.response_headers(target, rep)
     if rep is ld.HTML:
         if target.iri.value == str(ONTOLOGY_IRI):
-            from .ontology import ontology_page  # the ontology IRI's page is its documentation
+            from jakgraph.web.routers.ontology import ontology_page  # the ontology IRI's page is its documentation
 
             return ontology_page(request, headers)
         return render(request, "entity.html", entity_context(store, target), headers=headers)

@@ -20,14 +20,14 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ...engine.base import QueryRequest
-from ...engine.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
-from ...engine.sparql_text import UPDATE_KEYWORDS, query_form, skeleton
-from ...errors import JakgraphError
-from ..negotiation import choose_format, not_acceptable
-from .. import policy
-from ..protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
-from ..service_description import dataset_stats, describe_service
+from jakgraph.engine.base import QueryRequest
+from jakgraph.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
+from jakgraph.sparql.text import UPDATE_KEYWORDS, query_form, skeleton
+from jakgraph.errors import JakgraphError
+from jakgraph.web.negotiation import choose_format, not_acceptable
+from jakgraph.policy import query as policy
+from jakgraph.web.protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
+from jakgraph.web.service_description import dataset_stats, describe_service
 
 __all__ = ["CORS_HEADERS", "SparqlFastPath", "error_response", "router"]
 

@@ -4,7 +4,7 @@
   (the body is the update, UTF-8); ``using-graph-uri`` / ``using-named-graph-uri`` in the form or the URL.
 * A GET never updates (405). Two ``update`` fields, another media type, a non-UTF-8 body, a syntax error, a
   query instead of an update, ``LOAD``: each is a 4xx and changes nothing.
-* Each update is one transaction (see ``jakgraph.writes``): committed only if the graph still conforms to
+* Each update is one transaction (see ``jakgraph.stores.writer``): committed only if the graph still conforms to
   the shapes, otherwise 422 with the SHACL report.
 """
 from __future__ import annotations
@@ -15,9 +15,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...errors import JakgraphError
-from ..auth import writes_enabled
-from ..writing import REMOTE, committed, curator_refusal, error, read_body, refused, store_is_local, writer
+from jakgraph.errors import JakgraphError
+from jakgraph.web.auth import writes_enabled
+from jakgraph.web.writing import (
+    REMOTE,
+    committed,
+    curator_refusal,
+    error,
+    read_body,
+    refused,
+    store_is_local,
+    writer,
+)
 
 router = APIRouter(tags=["curator writes"])
 

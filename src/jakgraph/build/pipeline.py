@@ -1,0 +1,57 @@
+"""Build the graph: load the curated sources, derive, validate, and hand back a ready Oxigraph store."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, URIRef
+
+from jakgraph import paths
+from jakgraph.build.derive import materialise
+from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_export
+from jakgraph.publish.kgx import write_kgx
+from jakgraph.namespaces import DERIVED_GRAPH
+from jakgraph.build.sources import load_curated
+from jakgraph.stores.bridge import dataset_to_store
+from jakgraph.build.validation import ValidationOutcome, require_conformance
+
+
+@dataclass
+class BuiltGraph:
+    """The curated and derived graph, both as an rdflib Dataset (for shapes, exports) and an Oxigraph store."""
+
+    dataset: Dataset
+    store: ox.Store
+    derived_counts: dict[str, int]
+    validation: ValidationOutcome | None = None
+    dumps: list[Path] = field(default_factory=list)
+
+
+def build_graph(*, validate: bool = True) -> BuiltGraph:
+    """Load, derive and (by default) validate; raises SourceError or ValidationFailed, never half-builds."""
+    dataset = load_curated()
+    store = dataset_to_store(dataset)
+    counts = materialise(store)
+    _copy_graph(store, dataset, DERIVED_GRAPH)
+    outcome = require_conformance(dataset) if validate else None
+    return BuiltGraph(dataset=dataset, store=store, derived_counts=counts, validation=outcome)
+
+
+def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
+    """One dump per export format and the KGX TSV pair under ``dist/``, each with a ``.sha256`` file beside it."""
+    target = folder if folder is not None else paths.DIST_DIR
+    written: list[Path] = []
+    for fmt in EXPORT_FORMATS.values():
+        path = write_export(built.dataset, fmt.name, target / f"jakgraph.{fmt.extension}")
+        write_checksum(path)
+        written.append(path)
+    written.extend(write_kgx(built.store, target))
+    built.dumps = written
+    return written
+
+
+def _copy_graph(store: ox.Store, dataset: Dataset, name: URIRef) -> None:
+    graph = dataset.graph(name)
+    payload = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(name)))
+    graph.parse(data=payload.decode("utf-8"), format="nt")

@@ -1,0 +1,403 @@
+"""Check the curated graph against the SHACL shapes with pyshacl; a graph that does not conform never loads.
+
+This is the only module that runs pyshacl. The graphs the shapes guard (ontology, letter, background,
+derived) are merged into one Oxigraph store and handed to pyshacl's Oxigraph back end, with no inference
+(``inference="none"``): class targets and ``sh:class`` still follow ``rdfs:subClassOf`` because the
+ontology is part of the data graph. Oxigraph evaluates the SHACL-SPARQL constraints natively, which keeps
+a full validation well under the two-second budget (rdflib would re-parse each query for every focus node).
+
+A report *conforms* when it has no ``sh:Violation``; ``sh:Warning`` and ``sh:Info`` results are reported
+but never stop a build.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from pyshacl import validate as pyshacl_validate
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.term import Node
+
+from jakgraph import paths
+from jakgraph.errors import SourceError, ValidationFailed
+from jakgraph.namespaces import (
+    BACKGROUND_GRAPH,
+    DERIVED_GRAPH,
+    EXAMPLES_GRAPH,
+    LETTER_GRAPH,
+    ONTOLOGY_GRAPH,
+    PREFIXES,
+    SHAPES_GRAPH,
+)
+from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
+from jakgraph.build.sources import parse_file, rdf_files
+
+#: the named graphs the shapes guard, merged into one data graph
+GUARDED_GRAPHS = (ONTOLOGY_GRAPH, LETTER_GRAPH, BACKGROUND_GRAPH, DERIVED_GRAPH)
+#: named graphs that are never data (when validating a dump that holds every graph)
+NOT_DATA_GRAPHS = (SHAPES_GRAPH, EXAMPLES_GRAPH)
+#: rdf formats that carry named graphs
+QUAD_SUFFIXES = {".trig", ".nq", ".jsonld"}
+
+# SHACL parameters that are not constraints (they say what a shape targets, names, documents, or
+# how the results are reported); everything else in the sh: namespace on a shape is a constraint
+_NOT_CONSTRAINT_PARAMETERS = {
+    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target, SH.path,
+    SH.property, SH.name, SH.description, SH.order, SH.group, SH.message, SH.severity, SH.deactivated,
+    SH.defaultValue, SH.ignoredProperties, SH.prefixes, SH.declare, SH.rule,
+}
+
+
+@dataclass(frozen=True)
+class ValidationOutcome:
+    """What a validation found. ``conforms`` is False only when there is at least one sh:Violation."""
+
+    conforms: bool
+    report_graph: Graph
+    report_text: str
+    report: ValidationReport | None = field(default=None, compare=False)
+
+
+def data_graph(dataset: Dataset) -> Graph:
+    """The graphs the shapes guard: ontology, letter, background and derived, merged."""
+    merged = Graph()
+    for name in GUARDED_GRAPHS:
+        for triple in dataset.graph(name):
+            merged.add(triple)
+    return merged
+
+
+def shapes_graph(dataset: Dataset) -> Graph:
+    shapes = Graph()
+    for triple in dataset.graph(SHAPES_GRAPH):
+        shapes.add(triple)
+    return shapes
+
+
+def load_shapes(location: Path | None = None) -> Graph:
+    """The shapes from ``shapes/`` (or a given folder or file); an unreadable file raises SourceError."""
+    shapes = Graph()
+    location = location if location is not None else paths.SHAPES_DIR
+    files = [location] if location.is_file() else rdf_files(location)
+    if not files:
+        raise SourceError(str(location), "no shapes found (expected .ttl files)")
+    for path in files:
+        parse_file(path, into=shapes)
+    return shapes
+
+
+def load_ontology(folder: Path | None = None) -> Graph:
+    ontology = Graph()
+    for path in rdf_files(folder if folder is not None else paths.ONTOLOGY_DIR):
+        parse_file(path, into=ontology)
+    return ontology
+
+
+def load_files(files: Sequence[Path], with_ontology: bool = True) -> Graph:
+    """The given RDF files merged (with the ontology unless told otherwise); files with named graphs
+    (TriG, N-Quads, JSON-LD) contribute every graph but the shapes and the examples.
+    Raises SourceError (with file and line) for a file that cannot be read."""
+    data = load_ontology() if with_ontology else Graph()
+    for path in files:
+        if path.suffix.lower() in QUAD_SUFFIXES:
+            dataset = Dataset()
+            parse_file(path, into=dataset)
+            for graph in dataset.graphs():
+                if graph.identifier in NOT_DATA_GRAPHS:
+                    continue
+                for triple in graph:
+                    data.add(triple)
+        else:
+            parse_file(path, into=data)
+    return data
+
+
+# -- running pyshacl ------------------------------------------------------------------------------
+
+
+class _MembershipList(list):
+    """A list with set-speed ``in`` (and copies that keep it)."""
+
+    def __init__(self, items: Iterable[object] = ()) -> None:
+        super().__init__(items)
+        self._members = set(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+    def copy(self) -> "_MembershipList":
+        return _MembershipList(self)
+
+    def append(self, item: object) -> None:
+        super().append(item)
+        self._members.add(item)
+
+
+def _speed_up_pyshacl() -> None:
+    """Three shims for pyshacl that change no result, only the time taken.
+
+    1. pyshacl tests a data graph's truth (``datagraph or shapes``) for every result it builds, even the
+       discarded results of an ``sh:or`` branch; an Oxigraph-backed graph answers ``len()`` with a COUNT
+       query over the whole store (tens of milliseconds). A data graph object is always "there": truthy.
+    2. pyshacl re-checks the text of a SPARQL constraint (VALUES, MINUS, SERVICE, nested SELECT, with
+       backtracking regexes) once per focus node; the text does not change, so the verdict is cached.
+    3. For every shape it evaluates (once per value node inside sh:or), pyshacl looks each of the shape's
+       predicates up in a *list* of the ~40 constraint parameters, comparing rdflib terms one by one (a
+       million comparisons per validation); the list is given set membership, keeping its order.
+    """
+    try:
+        import pyshacl.shape as pyshacl_shape
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+        from pyshacl.graph_abstraction import has_oxigraph
+        from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
+    except ImportError:  # another pyshacl layout: validate unshimmed (slower, same results)
+        return
+
+    if not isinstance(getattr(pyshacl_shape, "CONSTRAINT_PARAMS", (None,))[0], _MembershipList):
+        pyshacl_shape.CONSTRAINT_PARAMS = (_MembershipList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+
+    if has_oxigraph:
+        from pyshacl.graph_abstraction import OxigraphDataGraph
+
+        if "__bool__" not in vars(OxigraphDataGraph):
+            OxigraphDataGraph.__bool__ = lambda self: True  # type: ignore[attr-defined]
+
+    original = SPARQLQueryHelper.check_invalid_sparql
+    if getattr(original, "_jakgraph_cached", False):
+        return
+    verdicts: dict[tuple[str, bool, frozenset[str]], bool] = {}
+
+    def check_invalid_sparql(self, sparql_text, valuenode=None, extravars=None):  # noqa: ANN001, ANN202
+        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
+        if key not in verdicts:
+            verdicts[key] = original(self, sparql_text, valuenode=valuenode, extravars=extravars)
+        return verdicts[key]
+
+    check_invalid_sparql._jakgraph_cached = True  # type: ignore[attr-defined]
+    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
+
+
+_speed_up_pyshacl()
+
+
+def _ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def to_store(triples: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
+    """An in-memory Oxigraph store holding the triples in its default graph."""
+    store = ox.Store()
+    store.extend(
+        ox.Quad(_ox_term(s), _ox_term(p), _ox_term(o), ox.DefaultGraph())  # type: ignore[arg-type]
+        for s, p, o in triples
+    )
+    return store
+
+
+def _labels(store: ox.Store, nodes: Iterable[Node]) -> dict[Node, str]:
+    labels: dict[Node, str] = {}
+    label = ox.NamedNode(str(RDFS.label))
+    for node in nodes:
+        if not isinstance(node, (URIRef, BNode)):
+            continue
+        found = sorted(q.object.value for q in store.quads_for_pattern(_ox_term(node), label, None))  # type: ignore[arg-type]
+        if found:
+            labels[node] = found[0]
+    return labels
+
+
+def shapes_summary(shapes: Graph) -> ShapesSummary:
+    """Count the named node and property shapes, and the constraints by severity.
+
+    A *constraint* is one check with its own message and severity: a property shape, the node-level
+    constraints of a node shape (sh:or, sh:xone, sh:class, ...), or one SPARQL-based constraint.
+    ``parameters`` counts the constraint parameters they use (sh:minCount, sh:datatype, sh:in, ...).
+    Blank-node shapes inside sh:or / sh:xone lists are parts of their constraint, not shapes of their own."""
+    node_shapes = {s for s in shapes.subjects(RDF.type, SH.NodeShape) if isinstance(s, URIRef)}
+    property_shapes = {s for s in shapes.subjects(RDF.type, SH.PropertyShape) if isinstance(s, URIRef)}
+    property_shapes |= {o for o in shapes.objects(None, SH.property) if isinstance(o, URIRef)}
+    constraints: dict[str, int] = {s: 0 for s in SEVERITIES}
+    parameters = 0
+    sparql = 0
+
+    def severity_of(shape: Node) -> str:
+        value = shapes.value(shape, SH.severity)
+        return str(value).removeprefix(str(SH)) if value is not None else "Violation"
+
+    for shape in node_shapes | property_shapes:
+        own = [p for p in set(shapes.predicates(shape, None))
+               if str(p).startswith(str(SH)) and p not in _NOT_CONSTRAINT_PARAMETERS and p != SH.sparql]
+        parameters += len(own)
+        if own:
+            constraints[severity_of(shape)] += 1
+        for _ in shapes.objects(shape, SH.sparql):
+            sparql += 1
+            parameters += 1
+            constraints[severity_of(shape)] += 1
+    return ShapesSummary(len(node_shapes), len(property_shapes), sparql, constraints, parameters)
+
+
+@dataclass
+class _PreparedShapes:
+    size: int
+    graph: Graph
+    summary: ShapesSummary
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_prepared: weakref.WeakKeyDictionary[Graph, _PreparedShapes] = weakref.WeakKeyDictionary()
+#: what pyshacl adds to every shapes graph it is given (pyshacl.shapes_graph.ShapesGraph.system_triples)
+_PYSHACL_SYSTEM_TRIPLES = ((OWL.Class, RDFS.subClassOf, RDFS.Class), (OWL.DatatypeProperty, RDFS.subClassOf, RDF.Property))
+_prepared_lock = threading.Lock()
+
+
+def _prepare(shapes: Graph, owned: bool = False) -> _PreparedShapes:
+    """pyshacl adds two system triples to the shapes graph it is given: it gets a private copy (unless the
+    graph is already one of ours: ``owned``), made once per shapes graph (and again if that graph changes
+    size), with the shapes' summary."""
+    with _prepared_lock:
+        prepared = _prepared.get(shapes)
+        if prepared is None or prepared.size != len(shapes):
+            if owned:
+                private = shapes
+                for triple in _PYSHACL_SYSTEM_TRIPLES:  # added now, so pyshacl's own adds change nothing
+                    private.add(triple)
+            else:
+                private = Graph()
+                for triple in shapes:
+                    private.add(triple)
+            for prefix, namespace in PREFIXES.items():
+                private.bind(prefix, namespace, override=True, replace=True)
+            prepared = _PreparedShapes(len(shapes), private, shapes_summary(private))
+            _prepared[shapes] = prepared
+        return prepared
+
+
+def validate_store(store: ox.Store, shapes: Graph, *, subject: str = "the graph") -> ValidationOutcome:
+    """Validate the default graph of an Oxigraph store (it is not modified) against the shapes."""
+    started = time.perf_counter()
+    if len(shapes) == 0:
+        report = ValidationReport((), Graph(), triples=len(store), subject=subject)
+        return ValidationOutcome(True, Graph(), "No shapes: nothing to check.", report)
+    prepared = _prepare(shapes)
+    summary = prepared.summary
+    with prepared.lock, _quiet_rdflib():
+        _, report_graph, report_text = pyshacl_validate(
+            store,
+            shacl_graph=prepared.graph,
+            advanced=True,
+            inference="none",
+            allow_warnings=True,
+            inplace=True,
+        )
+    if not isinstance(report_graph, Graph):  # pyshacl hands back a ValidationFailure for unusable shapes
+        raise SourceError("the shapes", f"cannot be used: {' '.join(str(report_graph).split())[:300]}")
+    focus_nodes = set(report_graph.objects(None, SH.focusNode))
+    results = results_from_graph(report_graph, _labels(store, focus_nodes))
+    report = ValidationReport(
+        results,
+        report_graph,
+        triples=len(store),
+        shapes=summary,
+        seconds=time.perf_counter() - started,
+        subject=subject,
+    )
+    return ValidationOutcome(report.conforms, report_graph, str(report_text), report)
+
+
+def validate_graph(data: Graph, shapes: Graph, *, subject: str = "the graph") -> ValidationOutcome:
+    """Validate an rdflib graph against the shapes."""
+    return validate_store(to_store(data), shapes, subject=subject)
+
+
+def validate_dataset(
+    dataset: Dataset, shapes: Graph | None = None, *, subject: str = "the curated graph"
+) -> ValidationOutcome:
+    """Validate the guarded graphs of a dataset against the shapes in its graph:shapes (or ``shapes``)."""
+    store = to_store(triple for name in GUARDED_GRAPHS for triple in dataset.graph(name))
+    return validate_store(store, shapes if shapes is not None else _dataset_shapes(dataset), subject=subject)
+
+
+def _dataset_shapes(dataset: Dataset) -> Graph:
+    """The dataset's shapes graph, copied once per dataset (again only if graph:shapes changes size)."""
+    size = len(dataset.graph(SHAPES_GRAPH))
+    cached = getattr(dataset, "_jakgraph_shapes", None)
+    if cached is not None and cached[0] == size:
+        return cached[1]
+    shapes = shapes_graph(dataset)  # a private copy already: pyshacl may use it as it is
+    _prepare(shapes, owned=True)
+    dataset._jakgraph_shapes = (size, shapes)  # type: ignore[attr-defined]
+    return shapes
+
+
+def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> ValidationOutcome:
+    """Validate the given files (merged, with the ontology) against the shapes in ``shapes/``."""
+    data = load_files(files)
+    shapes = shapes if shapes is not None else load_shapes()
+    names = ", ".join(str(f) for f in files)
+    return validate_graph(data, shapes, subject=names if len(files) <= 3 else f"{len(files)} files")
+
+
+def validate_curated(shapes: Graph | None = None) -> ValidationOutcome:
+    """Build the curated graph (ontology, letter, background, derived) without refusing it, and validate
+    it against its shapes (or ``shapes``)."""
+    from jakgraph.build.pipeline import build_graph  # build imports this module
+
+    built = build_graph(validate=False)
+    return validate_dataset(built.dataset, shapes)
+
+
+def require_conformance(dataset: Dataset) -> ValidationOutcome:
+    """Raise ValidationFailed (naming the first problems, carrying the outcome) unless the dataset conforms."""
+    outcome = validate_dataset(dataset)
+    if not outcome.conforms:
+        report = outcome.report
+        detail = ""
+        if report is not None:
+            n = report.counts()["Violation"]
+            detail = f" ({n} violation{'s' if n != 1 else ''}): {report.first_problems(3)}"
+        raise ValidationFailed(
+            f"the curated graph does not conform to the shapes{detail} — run `jakgraph validate` for the full report",
+            outcome,
+        )
+    return outcome
+
+
+class _quiet_rdflib:
+    """rdflib logs a traceback for every ill-formed literal (e.g. "abc"^^xsd:decimal) it meets; the
+    report already names them, so that logger is silenced while any validation runs (thread-safe)."""
+
+    _lock = threading.Lock()
+    _active = 0
+    _saved_level = logging.NOTSET
+
+    def __enter__(self) -> None:
+        with _quiet_rdflib._lock:
+            if _quiet_rdflib._active == 0:
+                logger = logging.getLogger("rdflib.term")
+                _quiet_rdflib._saved_level = logger.level
+                logger.setLevel(logging.CRITICAL)
+            _quiet_rdflib._active += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with _quiet_rdflib._lock:
+            _quiet_rdflib._active -= 1
+            if _quiet_rdflib._active == 0:
+                logging.getLogger("rdflib.term").setLevel(_quiet_rdflib._saved_level)

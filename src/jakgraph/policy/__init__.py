@@ -1,0 +1,1 @@
+"""What may run: the query-safety rules (SERVICE/SSRF targets, query limits) applied before anything runs."""

@@ -1,0 +1,1 @@
+"""Published artefacts: the dumps, KGX, the VoID description and the generated schema/ontology docs."""

@@ -1,0 +1,72 @@
+"""Serialise the graph in every RDF format users load into their own stores."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Dataset, Graph
+
+from jakgraph.errors import FormatNotSupported
+from jakgraph.namespaces import PREFIXES
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str            # the CLI's name for it
+    rdflib_format: str
+    extension: str
+    media_type: str
+    quads: bool          # keeps named graphs
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    f.name: f
+    for f in (
+        ExportFormat("ttl", "turtle", "ttl", "text/turtle", False),
+        ExportFormat("nt", "nt", "nt", "application/n-triples", False),
+        ExportFormat("nq", "nquads", "nq", "application/n-quads", True),
+        ExportFormat("trig", "trig", "trig", "application/trig", True),
+        ExportFormat("jsonld", "json-ld", "jsonld", "application/ld+json", True),
+        ExportFormat("xml", "xml", "rdf", "application/rdf+xml", False),
+    )
+}
+
+
+def export_format(name: str) -> ExportFormat:
+    try:
+        return EXPORT_FORMATS[name]
+    except KeyError:
+        known = ", ".join(EXPORT_FORMATS)
+        raise FormatNotSupported(f"unknown export format {name!r} (known: {known})") from None
+
+
+def union_graph(dataset: Dataset) -> Graph:
+    """All named graphs merged into one triple graph, for the triple-only formats."""
+    merged = Graph()
+    for name, namespace in PREFIXES.items():
+        merged.bind(name, namespace, override=True, replace=True)
+    for graph in dataset.graphs():
+        for triple in graph:
+            merged.add(triple)
+    return merged
+
+
+def serialise(dataset: Dataset, name: str) -> bytes:
+    fmt = export_format(name)
+    source = dataset if fmt.quads else union_graph(dataset)
+    return source.serialize(format=fmt.rdflib_format, encoding="utf-8")
+
+
+def write_export(dataset: Dataset, name: str, output: Path) -> Path:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(serialise(dataset, name))
+    return output
+
+
+def write_checksum(path: Path) -> Path:
+    """``<file>.sha256`` beside a dump, in the ``sha256sum`` format (``sha256sum -c`` checks it)."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    checksum = path.with_name(path.name + ".sha256")
+    checksum.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+    return checksum

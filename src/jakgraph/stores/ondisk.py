@@ -1,0 +1,267 @@
+"""Keep the Oxigraph store on disk (``--store DIR``): reopen it without reloading, rebuild only on change.
+
+Layout of ``DIR``::
+
+    DIR/oxigraph/             the Oxigraph (RocksDB) store: `oxigraph serve --location DIR/oxigraph` reads it
+    DIR/jakgraph-store.json   what jakgraph built into it: the fingerprint of the curated sources, when
+    DIR/snapshots/            read-only checkpoints (hard links) the query workers open while serving
+
+The fingerprint is a SHA-256 over the curated files (ontology, data, shapes, examples and the derivation
+rules: each file's path relative to the checkout and its bytes) and the package version. Opening a store
+whose recorded fingerprint matches reuses it as it is: no parsing, no derivation, no validation (it was
+validated when it was built), and no reload of the RDF loaded alongside. A different fingerprint rebuilds
+the curated graphs (every named graph except ``graph/loaded/…``, and the default graph) and keeps the
+loaded ones. The fingerprint is removed from the file before the store is touched and written back only
+after the new curated graphs are in and flushed, so an interrupted rebuild is redone at the next start.
+
+Curator writes committed to an on-disk store (``writes.py``) stay across restarts for as long as the
+curated sources do not change; a change of sources rebuilds from the files, which are the reference.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+
+from jakgraph import paths
+from jakgraph.stores.loaded import StoreInUse, is_loaded_graph
+from jakgraph.errors import JakgraphError
+from jakgraph.namespaces import PREFIXES
+
+if TYPE_CHECKING:
+    from jakgraph.build.pipeline import BuiltGraph
+    from jakgraph.build.validation import ValidationOutcome
+
+
+def build_graph(*, validate: bool = True) -> "BuiltGraph":
+    """``build.build_graph``, imported when a store is (re)built (it brings rdflib's SPARQL and pyshacl)."""
+    from jakgraph.build.pipeline import build_graph as build
+
+    return build(validate=validate)
+
+STORE_SUBDIR = "oxigraph"
+SNAPSHOTS_SUBDIR = "snapshots"
+META_FILE = "jakgraph-store.json"
+META_FORMAT = 1
+
+Status = Literal["created", "reused", "rebuilt"]
+
+
+class StoreError(JakgraphError):
+    """The store directory cannot be used (not a jakgraph store, unreadable, damaged)."""
+
+
+@dataclass
+class OpenedStore:
+    """A store opened from disk: the graph as a BuiltGraph, and what opening it took."""
+
+    built: BuiltGraph
+    status: Status
+    fingerprint: str
+    directory: Path
+    seconds: float
+
+    @property
+    def store(self) -> ox.Store:
+        return self.built.store
+
+
+# ---------------------------------------------------------------------------------------------------
+# fingerprint
+
+def package_version() -> str:
+    try:
+        return version("jakgraph")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+        from jakgraph import __version__
+
+        return __version__
+
+
+def curated_files() -> list[tuple[str, Path]]:
+    """Every file the curated graphs are built from, as (stable name, path), sorted by name."""
+    from jakgraph.build.sources import curated_sources, rdf_files
+
+    files: list[tuple[str, Path]] = []
+    for source in curated_sources():
+        for path in rdf_files(source.folder):
+            try:
+                name = path.resolve().relative_to(paths.ROOT.resolve()).as_posix()
+            except ValueError:
+                name = path.resolve().as_posix()
+            files.append((name, path))
+    rules = resources.files("jakgraph.build") / "derivations"
+    for item in rules.iterdir():
+        if item.name.endswith(".rq"):
+            files.append((f"derivations/{item.name}", Path(str(item))))
+    return sorted(files)
+
+
+def curated_fingerprint() -> str:
+    """SHA-256 over the curated files' names and contents and the package version."""
+    digest = hashlib.sha256()
+    digest.update(f"jakgraph {package_version()}\n".encode())
+    for name, path in curated_files():
+        data = path.read_bytes()
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# the directory
+
+def store_path(directory: Path) -> Path:
+    return Path(directory) / STORE_SUBDIR
+
+
+def meta_path(directory: Path) -> Path:
+    return Path(directory) / META_FILE
+
+
+def read_meta(directory: Path) -> dict[str, object]:
+    path = meta_path(directory)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # unreadable metadata: treated as "never built", so the curated graphs are rebuilt
+    return data if isinstance(data, dict) else {}
+
+
+def write_meta(directory: Path, data: dict[str, object]) -> None:
+    """Replace the metadata file atomically (write a temporary file, fsync, rename)."""
+    target = meta_path(directory)
+    fd, tmp = tempfile.mkstemp(prefix=".jakgraph-store.", dir=str(directory))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def open_store_dir(directory: Path, *, create: bool = True) -> ox.Store:
+    """The Oxigraph store in ``DIR/oxigraph`` (created if asked); a store in use raises StoreInUse."""
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise StoreError(f"{directory}: not a directory")
+    if not create and not store_path(directory).is_dir():
+        raise StoreError(f"{directory}: no jakgraph store here (expected {store_path(directory)})")
+    if (directory / "CURRENT").exists() and not store_path(directory).exists():
+        raise StoreError(f"{directory} is an Oxigraph store itself; give its parent folder, or a new one")
+    store_path(directory).mkdir(parents=True, exist_ok=True)
+    try:
+        return ox.Store(str(store_path(directory)))
+    except OSError as err:
+        text = " ".join(str(err).split())
+        if "lock" in text.lower():
+            raise StoreInUse(f"{directory}: the store is open elsewhere (a running `jakgraph serve --store`?); "
+                             f"stop it first ({text})") from None
+        raise StoreError(f"{directory}: cannot open the store: {text}") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# open or build
+
+def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = False) -> OpenedStore:
+    """Open the store in ``directory``: reuse it if its curated graphs are current, else (re)build them."""
+    started = time.perf_counter()
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    store = open_store_dir(directory)
+    # read-only checkpoints the query workers of an earlier server used (the store's lock is ours now)
+    shutil.rmtree(directory / SNAPSHOTS_SUBDIR, ignore_errors=True)
+    fingerprint = curated_fingerprint()
+    meta = read_meta(directory)
+    current = (
+        not rebuild
+        and meta.get("format") == META_FORMAT
+        and meta.get("fingerprint") == fingerprint
+        and (meta.get("validated") or not validate)
+    )
+    if current:
+        from jakgraph.build.pipeline import BuiltGraph
+
+        built = BuiltGraph(
+            dataset=curated_dataset(store),
+            store=store,
+            derived_counts={str(k): int(v) for k, v in dict(meta.get("derived_counts") or {}).items()},
+            validation=_recorded_validation(meta) if meta.get("validated") else None,
+        )
+        return OpenedStore(built, "reused", fingerprint, directory, time.perf_counter() - started)
+    status: Status = "rebuilt" if meta.get("built_at") or len(store) else "created"
+    fresh = build_graph(validate=validate)  # in memory first: a source or shape error leaves the disk alone
+    write_meta(directory, {**_meta_base(), "fingerprint": None, "state": "building"})
+    replace_curated(store, fresh.store)
+    store.flush()
+    write_meta(directory, {
+        **_meta_base(),
+        "fingerprint": fingerprint,
+        "state": "ready",
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "validated": fresh.validation is not None,
+        "derived_counts": fresh.derived_counts,
+        "curated_quads": len(fresh.store),
+    })
+    fresh.store = store
+    return OpenedStore(fresh, status, fingerprint, directory, time.perf_counter() - started)
+
+
+def replace_curated(target: ox.Store, source: ox.Store) -> None:
+    """Every graph of ``target`` except the loaded ones is replaced by the graphs of ``source``."""
+    for name in list(target.named_graphs()):
+        if not (isinstance(name, ox.NamedNode) and is_loaded_graph(name.value)):
+            target.remove_graph(name)
+    target.clear_graph(ox.DefaultGraph())
+    target.extend(source)
+    for name in source.named_graphs():
+        target.add_graph(name)
+
+
+def curated_graph_names(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
+    return [g for g in store.named_graphs() if not (isinstance(g, ox.NamedNode) and is_loaded_graph(g.value))]
+
+
+def curated_dataset(store: ox.Store) -> Dataset:
+    """The curated graphs of the store (every graph but the loaded ones) as an rdflib Dataset."""
+    dataset = Dataset()
+    for name, namespace in PREFIXES.items():
+        dataset.bind(name, namespace, override=True, replace=True)
+    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph(), *curated_graph_names(store)]
+    quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
+    payload = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    if payload:
+        dataset.parse(data=payload.decode("utf-8"), format="nquads")
+    for name in curated_graph_names(store):
+        if isinstance(name, ox.NamedNode):
+            dataset.graph(name.value)
+    return dataset
+
+
+def _meta_base() -> dict[str, object]:
+    return {"format": META_FORMAT, "jakgraph": package_version(), "oxigraph": ox.__version__
+            if hasattr(ox, "__version__") else None}
+
+
+def _recorded_validation(meta: dict[str, object]) -> "ValidationOutcome":
+    from jakgraph.build.validation import ValidationOutcome
+
+    return ValidationOutcome(True, Graph(), f"Conforms (validated when the store was built, {meta.get('built_at')}).")

@@ -1,0 +1,578 @@
+"""Remote SPARQL stores through the standards: push with the Graph Store Protocol, query with the Protocol.
+
+* :func:`push` uploads graphs, one named graph at a time, with SPARQL 1.1 Graph Store HTTP Protocol
+  ``PUT <graph-store>?graph=<iri>`` (PUT replaces the graph, so pushing twice leaves the same data), then
+  counts each graph through the query endpoint to check that it arrived whole.
+* :class:`RemoteEngine` is a :class:`~jakgraph.engine.base.QueryEngine` that forwards ``/sparql`` queries
+  to a remote SPARQL 1.1 query endpoint (``POST``, form-encoded, with the protocol's dataset parameters
+  and an ``Accept`` built from the formats the client takes), reads the answer in chunks up to a byte cap,
+  and maps remote failures to jakgraph's errors (syntax error, timeout, unavailable, failed).
+* :class:`RemoteStore` offers the read side of ``pyoxigraph.Store`` that the web pages use (``query``,
+  ``quads_for_pattern``, ``named_graphs``, ``len``…) over the same endpoint, so the site is served from
+  the remote store too.
+
+The remote's default graph must be the union of its named graphs, as jakgraph's is: that is the default of
+Virtuoso, GraphDB and QLever; Oxigraph needs ``--union-default-graph`` and Fuseki/TDB2
+``tdb2:unionDefaultGraph true``. With ``union_default_graph=False`` jakgraph instead sends every named
+graph as ``default-graph-uri`` and ``named-graph-uri`` with each query that names no dataset itself.
+The project prefixes stay usable undeclared: the ``PREFIX`` lines a query needs are added before sending.
+"""
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pyoxigraph as ox
+
+from jakgraph.errors import (
+    EngineUnavailable,
+    JakgraphError,
+    NotAcceptable,
+    QueryFailed,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    ResultLimitError,
+)
+from jakgraph.namespaces import PREFIXES
+
+__all__ = [
+    "PushError",
+    "PushResult",
+    "RemoteEngine",
+    "RemoteStore",
+    "default_graph_store_url",
+    "push",
+    "query_endpoint_url",
+]
+
+_USER_AGENT = "jakgraph (+https://w3id.org/jakgraph/)"
+_SPOOL_BYTES = 16 * 1024 * 1024
+
+
+class PushError(JakgraphError):
+    """A graph could not be uploaded, or did not arrive whole."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# URLs
+
+def query_endpoint_url(url: str) -> str:
+    """A bare server address (``http://host:7878``, no path) means Oxigraph's ``/query``; anything else,
+    ``http://host:7001/`` (QLever answers at its root) included, is used as it is."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise JakgraphError(f"not an http(s) URL: {url!r}")
+    if parts.path == "":
+        return urlunsplit((parts.scheme, parts.netloc, "/query", "", ""))
+    return url
+
+
+def default_graph_store_url(query_url: str) -> str:
+    """The Graph Store Protocol endpoint that usually sits beside a query endpoint.
+
+    Oxigraph ``/query`` -> ``/store``; Fuseki ``/<ds>/sparql`` or ``/<ds>/query`` -> ``/<ds>/data``;
+    Virtuoso ``/sparql`` -> ``/sparql-graph-crud``; GraphDB ``/repositories/<id>`` ->
+    ``/repositories/<id>/rdf-graphs/service``. Anything else: give ``--graph-store``.
+    """
+    parts = urlsplit(query_endpoint_url(query_url))
+    path = parts.path.rstrip("/")
+    if path == "/query":
+        new = "/store"
+    elif path == "/sparql":
+        new = "/sparql-graph-crud"
+    elif re.fullmatch(r"/repositories/[^/]+", path):
+        new = path + "/rdf-graphs/service"
+    elif re.fullmatch(r"(/[^/]+)+/(sparql|query)", path):
+        new = path.rsplit("/", 1)[0] + "/data"
+    else:
+        raise JakgraphError(f"cannot tell the Graph Store Protocol endpoint of {query_url}; give --graph-store URL")
+    return urlunsplit((parts.scheme, parts.netloc, new, "", ""))
+
+
+def _auth(user: str | None, digest: bool = False) -> httpx.Auth | None:
+    if not user:
+        return None
+    name, _, password = user.partition(":")
+    return httpx.DigestAuth(name, password) if digest else httpx.BasicAuth(name, password)
+
+
+# ---------------------------------------------------------------------------------------------------
+# push
+
+@dataclass(frozen=True)
+class PushResult:
+    graph: str
+    triples: int
+    bytes: int
+    status: int
+    seconds: float
+    remote_triples: int | None = None
+
+
+def _graph_payload(store: ox.Store, graph: ox.NamedNode) -> IO[bytes]:
+    """The graph as N-Triples in a spooled temporary file (memory for small graphs, disk for big ones)."""
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)
+    store.dump(spool, format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+    spool.seek(0)
+    return spool
+
+
+def _chunks(handle: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
+    while True:
+        block = handle.read(size)
+        if not block:
+            return
+        yield block
+
+
+def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | None = None,
+         user: str | None = None, digest: bool = False, timeout: float = 300.0, verify: bool = True,
+         log: IO[str] | None = None) -> list[PushResult]:
+    """PUT each graph of ``store`` named in ``graphs`` to the remote Graph Store; then check the counts."""
+    query_url = query_endpoint_url(to)
+    gsp_url = graph_store or default_graph_store_url(query_url)
+    out = log if log is not None else sys.stderr
+    results: list[PushResult] = []
+    with httpx.Client(timeout=httpx.Timeout(timeout, connect=10.0), auth=_auth(user, digest),
+                      headers={"User-Agent": _USER_AGENT}) as client:
+        for iri in graphs:
+            graph = ox.NamedNode(iri)
+            triples = _count(store, iri)
+            started = time.perf_counter()
+            with _graph_payload(store, graph) as payload:
+                payload.seek(0, 2)
+                size = payload.tell()
+                payload.seek(0)
+                try:
+                    response = client.put(
+                        gsp_url, params={"graph": iri}, content=_chunks(payload),
+                        headers={"Content-Type": "application/n-triples", "Content-Length": str(size)},
+                    )
+                except httpx.HTTPError as err:
+                    raise PushError(f"PUT {gsp_url}?graph={iri}: {_describe_http_error(err)}") from None
+            if response.status_code not in (200, 201, 204):
+                raise PushError(f"PUT {gsp_url}?graph={iri}: HTTP {response.status_code} "
+                                f"{_first_line(response.text)}")
+            result = PushResult(iri, triples, size, response.status_code, time.perf_counter() - started)
+            results.append(result)
+            print(f"  PUT {iri}: {triples} triples, {size} bytes, HTTP {response.status_code}, "
+                  f"{result.seconds:.2f}s", file=out)
+        if verify:
+            remote = RemoteStore(query_url, timeout=timeout, user=user, digest=digest, client=client)
+            checked = []
+            for result in results:
+                found = remote.count(result.graph)
+                if found != result.triples:
+                    raise PushError(f"{result.graph}: pushed {result.triples} triples but {query_url} "
+                                    f"counts {found} (blank nodes merged, or the store keeps other data there?)")
+                checked.append(PushResult(result.graph, result.triples, result.bytes, result.status,
+                                          result.seconds, found))
+            results = checked
+    return results
+
+
+def _count(store: ox.Store, iri: str) -> int:
+    for row in store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"):
+        return int(row["n"].value)
+    return 0
+
+
+def _first_line(text: str) -> str:
+    text = " ".join(text.strip().split())
+    return text[:300]
+
+
+def _describe_http_error(err: httpx.HTTPError) -> str:
+    if isinstance(err, httpx.ConnectError):
+        return f"cannot connect ({_first_line(str(err)) or 'connection refused'})"
+    if isinstance(err, httpx.TimeoutException):
+        return "timed out"
+    return _first_line(str(err)) or type(err).__name__
+
+
+# ---------------------------------------------------------------------------------------------------
+# queries: the text sent, the dataset, the errors
+
+_OPAQUE = re.compile(
+    r"""<[^<>"{}|^`\\\x00-\x20]*>|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"""
+    r"""|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'|\#[^\n\r]*""",
+    re.DOTALL,
+)
+_PREFIXED = re.compile(r"(?<![\w?$:.\-])([A-Za-z][\w.\-]*)?:")
+_DECLARED = re.compile(r"PREFIX\s*([^\s:]*):", re.IGNORECASE)
+_FROM = re.compile(r"(?<![\w?$:])FROM(?![\w:])", re.IGNORECASE)
+
+
+def _skeleton(text: str) -> str:
+    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def with_prefixes(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
+    """The query with ``PREFIX`` lines for the project prefixes it uses without declaring them."""
+    bones = _skeleton(text)
+    used = set(_PREFIXED.findall(bones))
+    declared = set(_DECLARED.findall(bones))
+    needed = [name for name in sorted(used - declared) if name in prefixes]
+    if not needed:
+        return text
+    return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in needed) + text
+
+
+def declares_dataset(text: str) -> bool:
+    return _FROM.search(_skeleton(text)) is not None
+
+
+def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
+    message = _first_line(body) or f"HTTP {status}"
+    if status == 400:
+        return QuerySyntaxError(f"the remote store refused the query: {message}")
+    if status == 406:
+        return NotAcceptable(f"the remote store cannot give that format: {message}")
+    if status in (408, 504) or "timeout" in message.lower() or "timed out" in message.lower():
+        return QueryTimeoutError(f"the remote store stopped the query: {message}")
+    if status in (413, 414):
+        return QueryFailed(f"the remote store refused a query this long: {message}")
+    if status in (502, 503):
+        return EngineUnavailable(f"the remote store {endpoint} is unavailable: {message}")
+    if status in (401, 403):
+        return QueryFailed(f"the remote store {endpoint} refused access (HTTP {status}): {message}")
+    return QueryFailed(f"the remote store {endpoint} answered HTTP {status}: {message}")
+
+
+def _transport_error(err: httpx.HTTPError, endpoint: str, timeout: float) -> JakgraphError:
+    if isinstance(err, httpx.TimeoutException) and not isinstance(err, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return QueryTimeoutError(f"the remote store {endpoint} did not answer within {timeout:g}s")
+    return EngineUnavailable(f"the remote store {endpoint} cannot be reached: {_describe_http_error(err)}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# the engine behind /sparql
+
+def _solutions_format(media_type: str) -> ox.QueryResultsFormat | None:
+    """The results format of a remote answer's media type (pyoxigraph knows the aliases), or None."""
+    return ox.QueryResultsFormat.from_media_type(media_type) if media_type else None
+
+
+def _graph_format(media_type: str) -> ox.RdfFormat | None:
+    """The RDF format of a remote answer's media type (pyoxigraph knows the aliases), or None."""
+    return ox.RdfFormat.from_media_type(media_type) if media_type else None
+
+
+class RemoteEngine:
+    """Answers queries by forwarding them to a remote SPARQL 1.1 query endpoint.
+
+    :param endpoint: the remote query endpoint (a bare ``http://host:port`` means Oxigraph's ``/query``).
+    :param timeout: seconds to wait for the remote answer (its own timeout may stop it earlier).
+    :param max_bytes: the largest answer passed on; a larger one is cut off with ResultLimitError.
+    :param union_default_graph: True when the remote's default graph is the union of its named graphs.
+    """
+
+    def __init__(self, endpoint: str, *, timeout: float = 10.0, max_bytes: int = 256 * 1024 * 1024,
+                 union_default_graph: bool = True, user: str | None = None, digest: bool = False,
+                 max_connections: int = 32, prefixes: dict[str, str] | None = None) -> None:
+        self.endpoint = query_endpoint_url(endpoint)
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.union_default_graph = union_default_graph
+        self.prefixes = dict(PREFIXES if prefixes is None else prefixes)
+        self._auth = _auth(user, digest)
+        self._max_connections = max_connections
+        self._client: httpx.AsyncClient | None = None
+        self._graphs: tuple[str, ...] | None = None
+
+    async def start(self) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                limits=httpx.Limits(max_connections=self._max_connections,
+                                    max_keepalive_connections=self._max_connections),
+                headers={"User-Agent": _USER_AGENT}, auth=self._auth,
+            )
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def invalidate(self, *_: object) -> None:
+        self._graphs = None
+
+    async def query(self, request: Any) -> Any:
+        from jakgraph.engine.base import QueryResult  # the endpoint's interface, imported when used
+
+        await self.start()
+        assert self._client is not None
+        started = time.perf_counter()
+        text = with_prefixes(request.text, self.prefixes)
+        form = [("query", text)]
+        default_graphs, named_graphs = tuple(request.default_graph_uris), tuple(request.named_graph_uris)
+        if not default_graphs and not named_graphs and not self.union_default_graph and not declares_dataset(text):
+            default_graphs = named_graphs = await self._named_graphs()
+        form += [("default-graph-uri", g) for g in default_graphs]
+        form += [("named-graph-uri", g) for g in named_graphs]
+        accept = _accept(request.solutions_format, request.graph_format)
+        try:
+            async with self._client.stream("POST", self.endpoint, data=dict_multi(form),
+                                           headers={"Accept": accept}) as response:
+                if response.status_code >= 400:
+                    body = await _read_capped(response, 64 * 1024, truncate=True)
+                    raise _error_for(response.status_code, body.decode("utf-8", "replace"), self.endpoint)
+                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                body = await _read_capped(response, self.max_bytes)
+        except httpx.HTTPError as err:
+            raise _transport_error(err, self.endpoint, self.timeout) from None
+        fmt, kind, body = _as_requested(body, content_type, request.solutions_format, request.graph_format)
+        return QueryResult(body, fmt, kind, None, time.perf_counter() - started)
+
+    async def _named_graphs(self) -> tuple[str, ...]:
+        if self._graphs is None:
+            store = RemoteStore(self.endpoint, timeout=self.timeout)
+            try:
+                self._graphs = tuple(g.value for g in await _in_thread(store.named_graphs))
+            finally:
+                store.close()
+        return self._graphs
+
+
+async def _in_thread(function: Any) -> Any:
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(None, function)
+
+
+def dict_multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """httpx form data: repeated keys as lists, in order."""
+    data: dict[str, list[str]] = {}
+    for key, value in pairs:
+        data.setdefault(key, []).append(value)
+    return data
+
+
+async def _read_capped(response: httpx.Response, cap: int, truncate: bool = False) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            if truncate:
+                chunks.append(chunk[: cap - (size - len(chunk))])
+                break
+            raise ResultLimitError(f"the remote answer is larger than {cap} bytes, the most this endpoint "
+                                   "passes on; narrow the query or page through it with LIMIT and OFFSET")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _accept(solutions: Any, graph: Any) -> str:
+    types = []
+    if solutions is not None:
+        types.append(solutions.media_type)
+    if graph is not None:
+        types.append(graph.media_type + (";q=0.9" if solutions is not None else ""))
+    if not types:
+        raise NotAcceptable("the request accepts no result format")
+    return ", ".join(types)
+
+
+def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, str, bytes]:
+    """(format, kind, body) in the format the client asked for, converting when the remote chose another."""
+    received = _solutions_format(content_type)
+    if received is not None:
+        if solutions is None:
+            raise NotAcceptable("this query's results are solutions (or a boolean); the request accepts "
+                                "only RDF graph formats")
+        if content_type in solutions.media_types:  # as asked: passed on untouched
+            return solutions, _results_kind(body, received), body
+        parsed = _parse_results(body, received)
+        kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
+        return solutions, kind, parsed.serialize(format=_solutions_format(solutions.media_type))
+    received_graph = _graph_format(content_type)
+    if received_graph is not None:
+        if graph is None:
+            raise NotAcceptable("this query's result is an RDF graph; the request accepts only results formats")
+        if content_type not in graph.media_types:
+            try:
+                triples = list(ox.parse(body, format=received_graph))
+                body = ox.serialize(triples, format=_graph_format(graph.media_type))
+            except (SyntaxError, ValueError) as err:
+                raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
+        return graph, "graph", body
+    raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}")
+
+
+def _results_kind(body: bytes, fmt: ox.QueryResultsFormat) -> str:
+    """``boolean`` (ASK) or ``solutions``, read from the start of a results document without parsing it."""
+    head = body[:512].lstrip()
+    if fmt == ox.QueryResultsFormat.JSON:
+        return "boolean" if b'"boolean"' in head and b'"bindings"' not in head else "solutions"
+    if fmt == ox.QueryResultsFormat.XML:
+        return "boolean" if b"<boolean>" in body[:2048] else "solutions"
+    return "boolean" if body.strip() in (b"true", b"false") else "solutions"
+
+
+def _parse_results(body: bytes, fmt: ox.QueryResultsFormat) -> ox.QuerySolutions | ox.QueryBoolean:
+    try:
+        return ox.parse_query_results(body, format=fmt)
+    except (SyntaxError, ValueError, OSError) as err:
+        raise QueryFailed(f"the remote store sent results that do not parse: {' '.join(str(err).split())}") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# the store the web pages read
+
+class RemoteStore:
+    """The read-only part of ``pyoxigraph.Store`` over a remote SPARQL endpoint (for the web pages).
+
+    ``query`` returns parsed results (``QuerySolutions``, ``QueryBoolean``, or a list of triples for
+    CONSTRUCT/DESCRIBE); ``quads_for_pattern`` sees the named graphs (the remote's default graph is the
+    union of them, so it is not listed again). Writes are refused: write to the remote store itself.
+    """
+
+    def __init__(self, endpoint: str, *, timeout: float = 10.0, union_default_graph: bool = True,
+                 user: str | None = None, digest: bool = False, client: httpx.Client | None = None,
+                 prefixes: dict[str, str] | None = None) -> None:
+        self.endpoint = query_endpoint_url(endpoint)
+        self.timeout = timeout
+        self.union_default_graph = union_default_graph
+        self.prefixes = dict(PREFIXES if prefixes is None else prefixes)
+        self._own_client = client is None
+        self._client = client if client is not None else httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), auth=_auth(user, digest),
+            headers={"User-Agent": _USER_AGENT},
+        )
+        self._graphs: tuple[str, ...] | None = None
+        self._graphs_at = 0.0
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        if self._own_client:
+            self._client.close()
+
+    # -- raw ----------------------------------------------------------------------------------------
+
+    def _post(self, text: str, accept: str, default_graphs: Sequence[str] = (),
+              named_graphs: Sequence[str] = ()) -> httpx.Response:
+        form = [("query", text)] + [("default-graph-uri", g) for g in default_graphs] + \
+            [("named-graph-uri", g) for g in named_graphs]
+        try:
+            response = self._client.post(self.endpoint, data=dict_multi(form), headers={"Accept": accept})
+        except httpx.HTTPError as err:
+            raise _transport_error(err, self.endpoint, self.timeout) from None
+        if response.status_code >= 400:
+            raise _error_for(response.status_code, response.text, self.endpoint)
+        return response
+
+    def query(self, query: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None,
+              use_default_graph_as_union: bool = False, default_graph: Any = None, named_graphs: Any = None,
+              **_: Any) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+        text = with_prefixes(query, {**self.prefixes, **(prefixes or {})})
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        defaults = _iris(default_graph)
+        named = _iris(named_graphs)
+        if (not defaults and not named and not self.union_default_graph and use_default_graph_as_union
+                and not declares_dataset(text)):
+            defaults = named = list(self._named_graph_iris())
+        response = self._post(text, "application/sparql-results+json, application/n-triples;q=0.9",
+                              defaults, named)
+        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if (results_format := _solutions_format(content_type)) is not None:
+            return _parse_results(response.content, results_format)
+        if (rdf_format := _graph_format(content_type)) is not None:
+            return list(ox.parse(response.content, format=rdf_format))
+        raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type!r}")
+
+    # -- the Store API the pages use ----------------------------------------------------------------
+
+    def quads_for_pattern(self, subject: Any = None, predicate: Any = None, object: Any = None,
+                          graph_name: Any = None) -> Iterator[ox.Quad]:
+        if isinstance(graph_name, ox.DefaultGraph):
+            return iter(())  # the remote's default graph is the union of the named ones: nothing of its own
+        terms = {"s": subject, "p": predicate, "o": object}
+        pattern = " ".join(_term(value, f"?{name}") for name, value in terms.items())
+        graph = _term(graph_name, "?g")
+        text = f"SELECT * WHERE {{ GRAPH {graph} {{ {pattern} }} }}"
+        solutions = self.query(text)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return iter([
+            ox.Quad(subject if subject is not None else row["s"],
+                    predicate if predicate is not None else row["p"],
+                    object if object is not None else row["o"],
+                    graph_name if graph_name is not None else row["g"])
+            for row in solutions
+        ])
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return self.quads_for_pattern()
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        return iter([ox.NamedNode(iri) for iri in self._named_graph_iris()])
+
+    def _named_graph_iris(self) -> tuple[str, ...]:
+        with self._lock:
+            if self._graphs is None or time.monotonic() - self._graphs_at > 30:
+                rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+                assert isinstance(rows, ox.QuerySolutions)
+                self._graphs = tuple(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+                self._graphs_at = time.monotonic()
+            return self._graphs
+
+    def contains_named_graph(self, graph: Any) -> bool:
+        result = self.query(f"ASK {{ GRAPH {_term(graph, '?g')} {{ ?s ?p ?o }} }}")
+        return bool(result)
+
+    def count(self, graph: str | None = None) -> int:
+        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+        rows = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        assert isinstance(rows, ox.QuerySolutions)
+        for row in rows:
+            return int(row["n"].value)
+        return 0
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def _refuse(self, *_: Any, **__: Any) -> None:
+        raise JakgraphError(f"the store is remote ({self.endpoint}): write to it through its own endpoint")
+
+    add = extend = bulk_extend = load = bulk_load = update = remove = remove_graph = clear = _refuse
+    add_graph = clear_graph = _refuse
+
+    def flush(self) -> None:
+        return None
+
+
+def _iris(graphs: Any) -> list[str]:
+    if graphs is None:
+        return []
+    if isinstance(graphs, (ox.NamedNode, ox.DefaultGraph)):
+        graphs = [graphs]
+    return [g.value for g in graphs if isinstance(g, ox.NamedNode)]
+
+
+def _term(value: Any, variable: str) -> str:
+    if value is None:
+        return variable
+    if isinstance(value, ox.NamedNode):
+        return f"<{value.value}>"
+    if isinstance(value, ox.Literal):
+        return str(value)
+    if isinstance(value, ox.BlankNode):
+        raise JakgraphError("a remote store cannot be asked about a blank node of this process")
+    return str(value)
+
+
+def graphs_to_push(store: ox.Store, *, include_loaded: bool = False) -> list[str]:
+    """The named graphs a push sends: the curated ones (and the loaded ones if asked), by IRI."""
+    from jakgraph.stores.loaded import is_loaded_graph
+
+    names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+    return [iri for iri in names if include_loaded or not is_loaded_graph(iri)]
