@@ -271,7 +271,7 @@ def curated_files(folder: Path) -> tuple[Path, Path]:
     sys.path.insert(0, str(HERE.parent / "src"))
     import pyoxigraph as ox
 
-    from jakgraph.build import build_graph
+    from jakgraph.build.pipeline import build_graph
 
     built = build_graph(validate=False)
     nq = folder / "curated.nq"
@@ -291,7 +291,7 @@ def load_rows(size: int, data: Path, work: Path, repeat: int) -> tuple[list[Load
         "oxigraph load (disk)": lambda d: [str(BIN / "oxigraph"), "load", "--location", str(d), "--file", str(data),
                                            "--graph", LOADED_GRAPH + data.stem],
         "jakgraph in memory": lambda d: [PYTHON, "-c", (
-            "import sys, pyoxigraph as ox; from pathlib import Path; from jakgraph.bulkload import load_file; "
+            "import sys, pyoxigraph as ox; from pathlib import Path; from jakgraph.stores.loaded import load_file; "
             "s = ox.Store(); load_file(s, Path(sys.argv[1]), progress=False)"), str(data)],
     }
     if size <= 100_000:  # rdflib needs about two minutes for 1M triples: past the run's budget

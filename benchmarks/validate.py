@@ -15,8 +15,8 @@ import statistics
 import sys
 import time
 
-from jakgraph.build import build_graph
-from jakgraph.validation import validate_dataset
+from jakgraph.build.pipeline import build_graph
+from jakgraph.build.validation import validate_dataset
 
 TARGET_SECONDS = 2.0
 
