@@ -31,6 +31,7 @@ import io
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 
 from jakgraph import paths
@@ -51,7 +53,7 @@ from jakgraph.publish.dumps import EXPORT_FORMATS
 from jakgraph.views import home
 from jakgraph.views.gallery import load_examples
 
-#: the pages the generator owns outputs in; docs/schema.md is written whole by ``jakgraph schema``
+#: pages the generator skips: docs/schema.md is written whole by ``jakgraph schema``
 GENERATED_ELSEWHERE = frozenset({"schema.md"})
 
 #: the address the docs show; a real server's port replaces it while the docs are generated
@@ -209,7 +211,7 @@ def _jakgraph(command: str) -> str:
     with contextlib.chdir(paths.ROOT), contextlib.redirect_stdout(captured), contextlib.redirect_stderr(captured):
         try:
             jakgraph_main(argv[1:])
-        except SystemExit as exit_:  # argparse refuses the arguments
+        except SystemExit:  # argparse refuses the arguments
             raise ValueError(f"jakgraph refused its arguments: {captured.getvalue().strip()}") from None
     lines = captured.getvalue().splitlines()
     for spec in filters:
@@ -231,8 +233,6 @@ class Endpoint:
 
     def start(self) -> str:
         if self.process is None:
-            import socket  # lazy: only a run with curl blocks starts a server
-
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", 0))
                 port = probe.getsockname()[1]
@@ -251,10 +251,11 @@ class Endpoint:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError("jakgraph serve exited before it was ready")
-            probe = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", f"http://{self.address}/ready"],
-                                   capture_output=True, text=True, check=False)
-            if probe.stdout == "200":
-                return
+            try:
+                if httpx.get(f"http://{self.address}/ready", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass  # not listening yet
             time.sleep(0.3)
         raise RuntimeError(f"jakgraph serve not ready after {timeout} s")
 
