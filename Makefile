@@ -11,7 +11,7 @@ YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 VENDOR       := src/jakgraph/web/static/vendor
 VENDOR_STAMP := $(VENDOR)/.vendored-stamp
 
-.PHONY: all install vendor build validate serve test bench bench-scale clean
+.PHONY: all install vendor build validate serve test docs bench bench-scale clean
 
 all: test
 
@@ -45,6 +45,11 @@ serve: build $(VENDOR_STAMP)
 
 test: build $(VENDOR_STAMP)
 	$(BIN)/python -m pytest -q
+
+# the outputs pasted into README.md and docs/*.md, and docs/schema.md, regenerated from the graph
+docs: $(STAMP)
+	$(BIN)/jakgraph schema --output docs/schema.md
+	$(BIN)/python -m jakgraph.publish.docs
 
 bench: build
 	$(BIN)/python benchmarks/run.py

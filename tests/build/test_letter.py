@@ -1,4 +1,4 @@
-"""The letter normaliser: the extraction rules of ../shared/source/README.md, the sentence cut, the printed
+"""The letter normaliser: the extraction rules of reference/letter/README.md, the sentence cut, the printed
 reference numbers, and the committed data/letter/sentences.ttl being exactly what the generator writes."""
 from __future__ import annotations
 
@@ -20,10 +20,24 @@ def by_key():
     return {s.key: s for s in letter_sentences()}
 
 
-def test_the_letter_is_read_from_shared_source() -> None:
-    assert paths.LETTER_PATH.parts[-3:] == ("shared", "source", "letter.txt")
+def test_the_letter_is_read_from_the_copy_in_the_repository() -> None:
+    assert paths.LETTER_PATH == paths.ROOT / "reference" / "letter" / "letter.txt"
+    assert paths.LETTER_PATH.is_file(), "reference/letter/letter.txt is committed: a fresh clone needs nothing outside"
     assert "Banday" not in read_letter()  # the text itself never names its authors
     assert read_letter().lstrip().startswith("Correspondence on")
+
+
+SHARED_LETTER = paths.SHARED_ORIGINALS[paths.LETTER_PATH]
+
+
+@pytest.mark.skipif(
+    not SHARED_LETTER.is_file(),
+    reason=f"no shared folder beside the checkout ({SHARED_LETTER} absent; set JAKGRAPH_SHARED to compare)",
+)
+def test_the_letter_copy_equals_the_shared_original() -> None:
+    assert paths.LETTER_PATH.read_bytes() == SHARED_LETTER.read_bytes(), (
+        "reference/letter/letter.txt differs from the shared folder's: copy it again (reference/README.md)"
+    )
 
 
 def test_hyphen_then_space_is_a_real_hyphen() -> None:
