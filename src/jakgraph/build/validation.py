@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
@@ -38,6 +38,7 @@ from jakgraph.namespaces import (
 )
 from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
 from jakgraph.build.sources import parse_file, rdf_files
+from jakgraph.stores.bridge import to_ox as _ox_term
 
 #: the named graphs the shapes guard, merged into one data graph
 GUARDED_GRAPHS = (ONTOLOGY_GRAPH, LETTER_GRAPH, BACKGROUND_GRAPH, DERIVED_GRAPH)
@@ -185,20 +186,6 @@ def _speed_up_pyshacl() -> None:
 
 
 _speed_up_pyshacl()
-
-
-def _ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 def to_store(triples: Iterable[tuple[Node, Node, Node]]) -> ox.Store:

@@ -11,8 +11,6 @@ from jakgraph.web.templating import render
 
 router = APIRouter(tags=["dataset description"])
 
-_RDFLIB_FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
-
 
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"], response_class=HTMLResponse,
                   summary="the dataset description: VoID statistics and DCAT metadata")
@@ -54,5 +52,6 @@ def _serve(request: Request, rep: ld.Representation | None, *, negotiated: bool)
             "turtle": graph.serialize(format="turtle"),
             "formats": ld.RDF_REPRESENTATIONS,
         }, headers=headers)
-    body = graph.serialize(format=_RDFLIB_FORMATS[rep.name], encoding="utf-8")
+    assert rep.format is not None
+    body = graph.serialize(format=rep.format.rdflib, encoding="utf-8")
     return Response(b"" if request.method == "HEAD" else body, media_type=rep.content_type, headers=headers)

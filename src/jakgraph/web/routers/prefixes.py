@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import Graph, URIRef
 
+from jakgraph.formats import JSON_LD, TURTLE
 from jakgraph.namespaces import PREFIXES, sparql_prologue
 from jakgraph.web.negotiation import Offer, choose
 from jakgraph.web.routers.sparql import CORS_HEADERS
@@ -23,8 +24,8 @@ router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
 _OFFERS = (
     Offer(("application/json",), "json"),
-    Offer(("application/ld+json",), "jsonld"),
-    Offer(("text/turtle",), "ttl"),
+    Offer((JSON_LD.media_type,), "jsonld"),
+    Offer((TURTLE.media_type,), "ttl"),
     Offer(("text/html", "application/xhtml+xml"), "html"),
     Offer(("text/plain",), "txt"),
     Offer(("application/sparql-query",), "sparql"),
@@ -38,7 +39,7 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
     if kind == "json":
         return json.dumps(PREFIXES, indent=2).encode(), "application/json"
     if kind == "jsonld":
-        return json.dumps({"@context": PREFIXES}, indent=2).encode(), "application/ld+json"
+        return json.dumps({"@context": PREFIXES}, indent=2).encode(), JSON_LD.content_type
     if kind == "ttl":
         from jakgraph.web.service_description import add_prefix_declarations
 
@@ -46,7 +47,7 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
         for name, namespace in PREFIXES.items():
             graph.bind(name, namespace, override=True, replace=True)
         add_prefix_declarations(graph, URIRef(prefixes_url))
-        return graph.serialize(format="turtle", encoding="utf-8"), "text/turtle; charset=utf-8"
+        return graph.serialize(format=TURTLE.rdflib, encoding="utf-8"), TURTLE.content_type
     if kind == "sparql":
         return sparql_prologue().encode(), "application/sparql-query; charset=utf-8"
     width = max(len(name) for name in PREFIXES) + 1
