@@ -144,6 +144,7 @@ def expand(value: str) -> str | None:
 
     A value whose local part starts with ``//`` is an IRI (``http://…``) even if its scheme were a prefix.
     """
-    if value.partition(":")[2].startswith("//"):
+    _, colon, local = value.partition(":")
+    if not colon or local.startswith("//"):
         return None
     return CONVERTER.expand(value)
