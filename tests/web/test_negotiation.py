@@ -55,6 +55,47 @@ def test_choose_generic_offers() -> None:
     assert choose("*/*", [o.value for o in offers], [o.media_types for o in offers]) == "json"
 
 
+@pytest.mark.parametrize(("accept", "offered", "expected"), [
+    # the tie-break: equal q, then a type named explicitly beats one reached by a wildcard …
+    ("text/*, application/n-triples", GRA, F.N_TRIPLES),
+    ("*/*, text/csv", SOL, F.CSV),
+    # … then the server's order; the order in the header carries no meaning
+    ("application/n-triples, text/turtle", GRA, F.TURTLE),
+    ("text/turtle, application/n-triples", GRA, F.TURTLE),
+    # q decides before anything else
+    ("text/turtle;q=0.5, application/n-triples;q=0.6", GRA, F.N_TRIPLES),
+    # the most specific range decides an offer's q: text/turtle;q=0 beats */*
+    ("text/turtle;q=0, */*", GRA, F.N_TRIPLES),
+    ("*/*;q=0", SOL, None),
+    ("text/*;q=0, */*;q=0.5", GRA, F.N_TRIPLES),
+    # wildcards reach canonical types only: text/* does not select XML results through text/xml
+    ("text/*", SOL, F.CSV),
+    ("application/sparql-results+json;q=0, */*", SOL, F.XML),
+    # an alias named explicitly counts as naming the format
+    ("application/json, text/csv;q=0.9", SOL, F.JSON),
+])
+def test_tie_break_q_zero_and_wildcards(accept: str, offered: tuple, expected: F.ResultFormat | None) -> None:
+    assert choose_format(offered, accept, None) is expected
+
+
+def test_format_parameter_overrides_accept() -> None:
+    assert choose_format(SOL, "application/sparql-results+json", "csv") is F.CSV
+    assert choose_format(SOL, "text/csv;q=0", "csv") is F.CSV  # format= wins even over a refusal in Accept
+    assert choose_format(GRA, None, "nope, nt") is F.N_TRIPLES  # the first value the offer has
+    assert choose_format(SOL, None, "srj") is F.JSON and choose_format(SOL, None, "tab") is F.TSV
+
+
+def test_not_acceptable_names_every_format_on_offer() -> None:
+    error = not_acceptable("a CONSTRUCT result", GRA, None, "csv")
+    assert "format=csv" in str(error)
+    assert all(fmt.media_type in str(error) for fmt in GRA)
+
+
+def test_unknown_format_parameter_lists_the_names() -> None:
+    with pytest.raises(RequestError, match=r"\(json, xml, csv, tsv, ttl, nt, rdfxml, jsonld, nq, trig, n3, or a media type\)"):
+        choose_format(GRA, None, "excel, ")
+
+
 def test_not_acceptable_lists_what_is_available() -> None:
     error = not_acceptable("a SELECT result", SOL, "text/turtle", None)
     assert isinstance(error, NotAcceptable) and status_for(error) == 406
