@@ -30,6 +30,23 @@ def test_parse_accept_is_lenient() -> None:
     ("text/*;q=0.5, application/n-triples", GRA, F.N_TRIPLES),
     ("image/png", SOL, None),
     ("text/turtle;q=0", GRA, None),
+    # the tie-break: equal q, then a type named explicitly beats one reached by a wildcard …
+    ("text/*, application/n-triples", GRA, F.N_TRIPLES),
+    ("*/*, text/csv", SOL, F.CSV),
+    # … then the server's order; the order in the header carries no meaning
+    ("application/n-triples, text/turtle", GRA, F.TURTLE),
+    ("text/turtle, application/n-triples", GRA, F.TURTLE),
+    # q decides before anything else
+    ("text/turtle;q=0.5, application/n-triples;q=0.6", GRA, F.N_TRIPLES),
+    # the most specific range decides an offer's q: text/turtle;q=0 beats */*
+    ("text/turtle;q=0, */*", GRA, F.N_TRIPLES),
+    ("*/*;q=0", SOL, None),
+    ("text/*;q=0, */*;q=0.5", GRA, F.N_TRIPLES),
+    # wildcards reach canonical types only: text/* does not select XML results through text/xml
+    ("text/*", SOL, F.CSV),
+    ("application/sparql-results+json;q=0, */*", SOL, F.XML),
+    # an alias named explicitly counts as naming the format
+    ("application/json, text/csv;q=0.9", SOL, F.JSON),
 ])
 def test_choose_format_by_accept(accept: str | None, offered: tuple, expected: F.ResultFormat | None) -> None:
     assert choose_format(offered, accept, None) is expected
@@ -53,29 +70,6 @@ def test_choose_generic_offers() -> None:
     offers = [Offer(("application/json",), "json"), Offer(("text/html",), "html")]
     assert choose("text/html,*/*;q=0.8", [o.value for o in offers], [o.media_types for o in offers]) == "html"
     assert choose("*/*", [o.value for o in offers], [o.media_types for o in offers]) == "json"
-
-
-@pytest.mark.parametrize(("accept", "offered", "expected"), [
-    # the tie-break: equal q, then a type named explicitly beats one reached by a wildcard …
-    ("text/*, application/n-triples", GRA, F.N_TRIPLES),
-    ("*/*, text/csv", SOL, F.CSV),
-    # … then the server's order; the order in the header carries no meaning
-    ("application/n-triples, text/turtle", GRA, F.TURTLE),
-    ("text/turtle, application/n-triples", GRA, F.TURTLE),
-    # q decides before anything else
-    ("text/turtle;q=0.5, application/n-triples;q=0.6", GRA, F.N_TRIPLES),
-    # the most specific range decides an offer's q: text/turtle;q=0 beats */*
-    ("text/turtle;q=0, */*", GRA, F.N_TRIPLES),
-    ("*/*;q=0", SOL, None),
-    ("text/*;q=0, */*;q=0.5", GRA, F.N_TRIPLES),
-    # wildcards reach canonical types only: text/* does not select XML results through text/xml
-    ("text/*", SOL, F.CSV),
-    ("application/sparql-results+json;q=0, */*", SOL, F.XML),
-    # an alias named explicitly counts as naming the format
-    ("application/json, text/csv;q=0.9", SOL, F.JSON),
-])
-def test_tie_break_q_zero_and_wildcards(accept: str, offered: tuple, expected: F.ResultFormat | None) -> None:
-    assert choose_format(offered, accept, None) is expected
 
 
 def test_format_parameter_overrides_accept() -> None:
