@@ -92,7 +92,7 @@ def test_rdflib_reads_what_oxigraph_writes(fmt: F.ResultFormat) -> None:
     ]
     body = ox.serialize(triples, format=fmt.ox)
     expected = Graph().parse(data=ox.serialize(triples, format=R.N_TRIPLES), format="nt")
-    assert fmt.rdflib is not None
+    assert fmt.rdflib
     if fmt.quads:
         parsed = Dataset()
         parsed.parse(data=body, format=fmt.rdflib)
@@ -137,3 +137,12 @@ def test_unknown_extension_and_media_type() -> None:
 ])
 def test_parse_content_type(header: str | bytes | None, expected: tuple[str, dict[str, str]]) -> None:
     assert F.parse_content_type(header) == expected
+
+
+def test_typed_accessors_refuse_the_other_family() -> None:
+    assert F.TURTLE.rdf is R.TURTLE or F.TURTLE.rdf == R.TURTLE
+    assert F.CSV.results == Q.CSV and F.CSV.rdflib == ""
+    with pytest.raises(TypeError, match="results format"):
+        F.CSV.rdf  # noqa: B018
+    with pytest.raises(TypeError, match="RDF format"):
+        F.TURTLE.results  # noqa: B018

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pyoxigraph as ox
+from pyoxigraph import QueryResultsFormat, RdfFormat
 from python_multipart.multipart import parse_options_header
 
 from jakgraph.errors import FormatNotSupported
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 Family = Literal["solutions", "graph"]
-OxFormat = ox.RdfFormat | ox.QueryResultsFormat
+OxFormat = RdfFormat | QueryResultsFormat
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class ResultFormat:
     aliases: tuple[str, ...] = ()   # further media types that select it in Accept or format=
     names: tuple[str, ...] = ()     # further short names
     extensions: tuple[str, ...] = ()  # further file extensions it is read from
-    rdflib: str | None = None       # rdflib's parser/serialiser name (graph formats)
+    rdflib: str = ""                # rdflib's parser/serialiser name (graph formats; "" for results)
 
     @property
     def text(self) -> bool:
@@ -93,10 +94,26 @@ class ResultFormat:
         return _OX[(self.family, self.name)]
 
     @property
+    def rdf(self) -> RdfFormat:
+        """pyoxigraph's ``RdfFormat`` (graph formats; TypeError for a results format)."""
+        fmt = self.ox
+        if not isinstance(fmt, RdfFormat):
+            raise TypeError(f"{self.name} is a results format, not an RDF format")
+        return fmt
+
+    @property
+    def results(self) -> QueryResultsFormat:
+        """pyoxigraph's ``QueryResultsFormat`` (results formats; TypeError for an RDF format)."""
+        fmt = self.ox
+        if not isinstance(fmt, QueryResultsFormat):
+            raise TypeError(f"{self.name} is an RDF format, not a results format")
+        return fmt
+
+    @property
     def quads(self) -> bool:
         """True when the format keeps named graphs (N-Quads, TriG, JSON-LD)."""
         fmt = self.ox
-        return isinstance(fmt, ox.RdfFormat) and fmt.supports_datasets
+        return isinstance(fmt, RdfFormat) and fmt.supports_datasets
 
 
 def parse_content_type(header: str | bytes | None) -> tuple[str, dict[str, str]]:
@@ -116,7 +133,7 @@ _OX: dict[tuple[Family, str], OxFormat] = {}
 
 
 def _entry(fmt: OxFormat, name: str, *, aliases: tuple[str, ...] = (), names: tuple[str, ...] = (),
-           extensions: tuple[str, ...] = (), rdflib: str | None = None, sd_iri: str | None = None) -> ResultFormat:
+           extensions: tuple[str, ...] = (), rdflib: str = "", sd_iri: str | None = None) -> ResultFormat:
     family: Family = "graph" if isinstance(fmt, ox.RdfFormat) else "solutions"
     _OX[(family, name)] = fmt
     return ResultFormat(name, family, parse_content_type(fmt.media_type)[0], fmt.file_extension,

@@ -47,7 +47,7 @@ def curated_sources() -> list[GraphSource]:
 def rdf_format(path: Path) -> str:
     """rdflib's parser name for a curated file, by its extension (``formats.py``)."""
     fmt = by_extension(path.suffix) if path.suffix else None
-    if fmt is None or fmt.rdflib is None:
+    if fmt is None or not fmt.rdflib:
         raise SourceError(str(path), f"unknown RDF file type {path.suffix!r}")
     return fmt.rdflib
 

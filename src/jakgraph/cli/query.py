@@ -48,13 +48,13 @@ def run_query(store: ox.Store, text: str) -> ox.QuerySolutions | ox.QueryBoolean
 def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> str:
     if isinstance(result, ox.QueryBoolean):
         if fmt in RESULT_FORMATS:
-            return result.serialize(format=formats.format_named("solutions", fmt).ox).decode()
+            return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
         return "true" if bool(result) else "false"
     if isinstance(result, ox.QueryTriples):
         rdf = formats.format_named("graph", fmt) if fmt in GRAPH_FORMATS else formats.TURTLE
-        return result.serialize(format=rdf.ox).decode()
+        return result.serialize(format=rdf.rdf).decode()
     if fmt in RESULT_FORMATS:
-        return result.serialize(format=formats.format_named("solutions", fmt).ox).decode()
+        return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
     if fmt in GRAPH_FORMATS:
         raise JakgraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; a SELECT gives table, csv, tsv, json or xml")
     return table(result)

@@ -3,8 +3,9 @@
 rdflib parses the curated files and feeds pyshacl; Oxigraph answers queries and holds the curators' writes.
 Data crosses between them only here. Whole datasets and graphs cross as N-Quads/N-Triples text (one native
 parse: far faster than building terms one by one in Python); single terms convert directly. Both ways keep
-blank-node labels, language tags and datatypes (a plain rdflib literal is an ``xsd:string`` one in Oxigraph,
-and back), so a dataset that goes across and back is the same dataset.
+blank nodes apart (a term keeps its label; a dataset crossing as text keeps each node distinct, though
+rdflib's parser may relabel it), language tags and datatypes (a plain rdflib literal is an ``xsd:string``
+one in Oxigraph, and back): a dataset that goes across and back is isomorphic to itself, graph by graph.
 """
 from __future__ import annotations
 
@@ -90,9 +91,9 @@ def store_to_dataset(store: ox.Store, graphs: Sequence[GraphName] | None = None)
         declared = graphs
     if payload:
         dataset.parse(data=payload.decode("utf-8"), format="nquads")
-    for name in declared:
-        if isinstance(name, ox.NamedNode):
-            dataset.graph(URIRef(name.value))
+    for graph_name in declared:
+        if isinstance(graph_name, ox.NamedNode):
+            dataset.graph(URIRef(graph_name.value))
     return dataset
 
 

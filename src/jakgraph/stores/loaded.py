@@ -99,7 +99,7 @@ def graph_iri(name: str) -> str:
 def detect_format(path: Path, explicit: str | None = None) -> ox.RdfFormat:
     """The RDF format from ``--format`` or the extension (under any ``.gz``); ``.owl`` is sniffed."""
     if explicit:
-        return formats.format_named("graph", explicit.lstrip("."), LOADABLE).ox  # type: ignore[return-value]
+        return formats.format_named("graph", explicit.lstrip("."), LOADABLE).rdf
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -109,7 +109,7 @@ def detect_format(path: Path, explicit: str | None = None) -> ox.RdfFormat:
         known = ", ".join(sorted("." + ext for f in LOADABLE for ext in (f.extension, *f.extensions)))
         raise SourceError(str(path), f"cannot tell the RDF format from the name (known: {known}, "
                                      "optionally .gz); give --format")
-    fmt: ox.RdfFormat = found.ox  # type: ignore[assignment]
+    fmt = found.rdf
     if suffix == ".owl":
         fmt = _sniff_owl(path)
     return fmt

@@ -394,7 +394,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
             return solutions, _results_kind(body, received), body
         parsed = _parse_results(body, received)
         kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, parsed.serialize(format=solutions.ox)
+        return solutions, kind, parsed.serialize(format=solutions.results)
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
@@ -402,7 +402,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if content_type not in graph.media_types:
             try:
                 triples = list(ox.parse(body, format=received_graph))
-                body = ox.serialize(triples, format=graph.ox)
+                body = ox.serialize(triples, format=graph.rdf)
             except (SyntaxError, ValueError) as err:
                 raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
         return graph, "graph", body

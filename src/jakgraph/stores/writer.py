@@ -444,4 +444,4 @@ def payload_format(media_type: str) -> ox.RdfFormat:
         essence = formats.parse_content_type(media_type)[0]
         known = ", ".join(sorted(m for f in PAYLOAD_FORMATS for m in f.media_types))
         raise UnsupportedPayload(f"unsupported Content-Type {essence or '(none)'!r}; send one of: {known}")
-    return fmt.ox  # type: ignore[return-value]
+    return fmt.rdf

@@ -41,7 +41,7 @@ class Representation:
 
     @property
     def rdf_format(self) -> ox.RdfFormat | None:
-        return self.format.ox if self.format is not None else None  # type: ignore[return-value]
+        return self.format.rdf if self.format is not None else None
 
 
 def _rdf(name: str, fmt: ResultFormat, *more_aliases: str) -> Representation:
@@ -145,7 +145,9 @@ ONTOLOGY_IRI_NODE = ox.NamedNode(str(ONTOLOGY_IRI))
 def serialise(triples: list[ox.Triple], rep: Representation) -> bytes:
     assert rep.rdf_format is not None
     prefixes = used_prefixes(triples) if rep in (TURTLE, RDF_XML) else None
-    return ox.serialize(triples, format=rep.rdf_format, prefixes=prefixes)
+    body = ox.serialize(triples, format=rep.rdf_format, prefixes=prefixes)
+    assert body is not None  # no output file given: the bytes come back
+    return body
 
 
 def rdf_response(request: Request, triples: list[ox.Triple], rep: Representation,

@@ -92,8 +92,8 @@ def _read(store: ox.Store, graph: GraphName, fmt: ResultFormat) -> bytes | None:
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)]
     prefixes = used_prefixes(triples) if fmt.name in ("ttl", "rdfxml") else None
     if prefixes:
-        return ox.serialize(triples, format=fmt.ox, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt.ox)
+        return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt.rdf)
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read one graph (Graph Store Protocol)",
