@@ -38,6 +38,7 @@ from jakgraph.namespaces import (
 )
 from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
 from jakgraph.build.sources import parse_file, rdf_files
+from jakgraph.formats import GRAPH_FORMATS
 from jakgraph.stores.bridge import to_ox as _ox_term
 
 #: the named graphs the shapes guard, merged into one data graph
@@ -45,7 +46,7 @@ GUARDED_GRAPHS = (ONTOLOGY_GRAPH, LETTER_GRAPH, BACKGROUND_GRAPH, DERIVED_GRAPH)
 #: named graphs that are never data (when validating a dump that holds every graph)
 NOT_DATA_GRAPHS = (SHAPES_GRAPH, EXAMPLES_GRAPH)
 #: rdf formats that carry named graphs
-QUAD_SUFFIXES = {".trig", ".nq", ".jsonld"}
+QUAD_SUFFIXES = {"." + ext for f in GRAPH_FORMATS if f.quads for ext in (f.extension, *f.extensions)}
 
 # SHACL parameters that are not constraints (they say what a shape targets, names, documents, or
 # how the results are reported); everything else in the sh: namespace on a shape is a constraint

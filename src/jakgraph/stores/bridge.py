@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
+from jakgraph.formats import N_QUADS, N_TRIPLES
 from jakgraph.namespaces import PREFIXES
 
 __all__ = [
@@ -69,8 +70,8 @@ def from_ox(term: OxTerm) -> RdflibTerm:
 def dataset_to_store(dataset: Dataset, store: ox.Store | None = None) -> ox.Store:
     """Copy every quad of the dataset into a (new, in-memory by default) Oxigraph store in one transaction."""
     target = store if store is not None else ox.Store()
-    payload = dataset.serialize(format="nquads", encoding="utf-8")
-    target.load(payload, format=ox.RdfFormat.N_QUADS)
+    payload = dataset.serialize(format=N_QUADS.rdflib, encoding="utf-8")
+    target.load(payload, format=N_QUADS.rdf)
     return target
 
 
@@ -83,14 +84,14 @@ def store_to_dataset(store: ox.Store, graphs: Sequence[GraphName] | None = None)
     for name, namespace in PREFIXES.items():
         dataset.bind(name, namespace, override=True, replace=True)
     if graphs is None:
-        payload = store.dump(format=ox.RdfFormat.N_QUADS)
+        payload = store.dump(format=N_QUADS.rdf)
         declared: Iterable[GraphName] = store.named_graphs()
     else:
         quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
-        payload = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        payload = ox.serialize(quads, format=N_QUADS.rdf)
         declared = graphs
     if payload:
-        dataset.parse(data=payload.decode("utf-8"), format="nquads")
+        dataset.parse(data=payload.decode("utf-8"), format=N_QUADS.rdflib)
     for graph_name in declared:
         if isinstance(graph_name, ox.NamedNode):
             dataset.graph(URIRef(graph_name.value))
@@ -99,9 +100,9 @@ def store_to_dataset(store: ox.Store, graphs: Sequence[GraphName] | None = None)
 
 def graph_into(store: ox.Store, name: ox.NamedNode, graph: Graph) -> Graph:
     """Add the triples of the store's graph ``name`` to an rdflib graph (and return it)."""
-    payload = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+    payload = store.dump(format=N_TRIPLES.rdf, from_graph=name)
     if payload:
-        graph.parse(data=payload.decode("utf-8"), format="nt")
+        graph.parse(data=payload.decode("utf-8"), format=N_TRIPLES.rdflib)
     return graph
 
 

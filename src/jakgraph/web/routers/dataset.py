@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from jakgraph import paths
+from jakgraph.formats import TURTLE
 from jakgraph.publish.void import cached_void, dumps, statistics, void_document_url, void_iri
 from jakgraph.web import linkeddata as ld
 from jakgraph.web.templating import render
@@ -49,7 +50,7 @@ def _serve(request: Request, rep: ld.Representation | None, *, negotiated: bool)
             "stats": statistics(store),
             "subsets": subsets,
             "dumps": dumps(paths.DIST_DIR),
-            "turtle": graph.serialize(format="turtle"),
+            "turtle": graph.serialize(format=TURTLE.rdflib),
             "formats": ld.RDF_REPRESENTATIONS,
         }, headers=headers)
     assert rep.format is not None
