@@ -5,7 +5,7 @@ import pytest
 
 from jakgraph import formats as F
 from jakgraph.errors import NotAcceptable
-from jakgraph.web.negotiation import Offer, choose, choose_format, not_acceptable, parse_accept
+from jakgraph.web.negotiation import Offer, choose, choose_format, not_acceptable, offer_named, parse_accept
 from jakgraph.web.protocol import RequestError, parse_get, parse_post, status_for
 
 SOL, GRA = F.SOLUTIONS_FORMATS, F.GRAPH_FORMATS
@@ -138,3 +138,11 @@ def test_parse_post() -> None:
     assert direct.query == "SELECT ('é' AS ?x) {}" and direct.named_graph_uris == ("http://g/",)
     form = parse_post(b"format=tsv", "application/x-www-form-urlencoded", b"query=ASK+%7B%7D&format=")
     assert (form.query, form.format) == ("ASK {}", "tsv")
+
+
+def test_offer_named_by_short_name_or_media_type() -> None:
+    offers = [Offer(("application/json",), "json", ("json",)), Offer(("text/turtle",), "ttl", ("ttl", "turtle"))]
+    assert offer_named(offers, "Turtle").value == "ttl"
+    assert offer_named(offers, "text/turtle; charset=utf-8").value == "ttl"
+    assert offer_named(offers, "APPLICATION/JSON").value == "json"
+    assert offer_named(offers, "csv") is None and offer_named(offers, "text/csv") is None

@@ -24,7 +24,8 @@ from jakgraph.errors import NotAcceptable
 from jakgraph.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS, ResultFormat, by_media_type, by_name, parse_content_type
 from jakgraph.web.protocol import RequestError
 
-__all__ = ["Offer", "MediaRange", "choose", "choose_format", "not_acceptable", "offer_quality", "parse_accept", "quality"]
+__all__ = ["MediaRange", "Offer", "choose", "choose_format", "not_acceptable", "offer_named", "offer_quality",
+           "parse_accept", "quality"]
 
 T = TypeVar("T")
 
@@ -49,10 +50,19 @@ class MediaRange:
 
 @dataclass(frozen=True)
 class Offer:
-    """Something the server can send: its media types (the first is the canonical one) and a value."""
+    """Something the server can send: its media types (the first is the canonical one), a value, and the
+    short names that select it in ``format=``."""
 
     media_types: tuple[str, ...]
     value: object
+    names: tuple[str, ...] = ()
+
+
+def offer_named(offers: Sequence[Offer], format_param: str) -> Offer | None:
+    """The offer a ``format=`` value names: one of its short names or media types (any case), else None."""
+    value = format_param.strip().lower()
+    media = parse_content_type(value)[0] if "/" in value else None
+    return next((o for o in offers if value in o.names or media in o.media_types), None)
 
 
 @lru_cache(maxsize=256)
