@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jakgraph.namespaces import BASE, CONVERTER, PREFIXES, curie, expand
+from jakgraph.namespaces import BASE, PREFIXES, converter, curie, expand
 
 
 @pytest.mark.parametrize(("iri", "expected"), [
@@ -25,7 +25,7 @@ def test_curie(iri: str, expected: str) -> None:
 def test_every_prefix_round_trips(prefix: str) -> None:
     iri = PREFIXES[prefix] + "Thing1"
     assert expand(curie(iri)) == iri
-    assert CONVERTER.expand(f"{prefix}:Thing1") == iri
+    assert converter().expand(f"{prefix}:Thing1") == iri
 
 
 @pytest.mark.parametrize(("value", "expected"), [

@@ -2,13 +2,18 @@
 
 IRIs under https://w3id.org/jakgraph/ never change once published, so they are spelled exactly once,
 here; everything else imports them. CURIEs (``drug:ruxolitinib``) are made and read by one
-``curies.Converter`` over :data:`PREFIXES` (:func:`curie`, :func:`expand`), for pages, templates, KGX and
+``curies.Converter`` over :data:`PREFIXES` (:func:`converter`, :func:`curie`, :func:`expand`), for pages, templates, KGX and
 the CLI alike.
 """
 from __future__ import annotations
 
-import curies
+from functools import cache
+from typing import TYPE_CHECKING
+
 from rdflib import Namespace, URIRef
+
+if TYPE_CHECKING:
+    import curies
 
 BASE = "https://w3id.org/jakgraph/"
 
@@ -121,8 +126,12 @@ def sparql_prologue(prefixes: dict[str, str] = PREFIXES) -> str:
 
 
 
-#: the one CURIE converter (the longest matching namespace wins: ``MONDO:0001`` rather than ``obo:MONDO_0001``)
-CONVERTER = curies.Converter.from_prefix_map(PREFIXES)
+@cache
+def converter() -> curies.Converter:
+    """The one CURIE converter (the longest matching namespace wins: ``MONDO:0001``, not ``obo:MONDO_0001``)."""
+    import curies  # here, not at the top: it brings pydantic, a cost every jakgraph command would pay
+
+    return curies.Converter.from_prefix_map(PREFIXES)
 
 
 def curie(iri: str) -> str:
@@ -132,7 +141,7 @@ def curie(iri: str) -> str:
     CURIE a Turtle or SPARQL reader accepts). Of the two rules jakgraph had, this is the stricter one; the
     other allowed ``#`` and an empty local part.
     """
-    compressed = CONVERTER.compress(iri)
+    compressed = converter().compress(iri)
     if compressed is None:
         return iri
     local = compressed.partition(":")[2]
@@ -147,4 +156,4 @@ def expand(value: str) -> str | None:
     _, colon, local = value.partition(":")
     if not colon or local.startswith("//"):
         return None
-    return CONVERTER.expand(value)
+    return converter().expand(value)
