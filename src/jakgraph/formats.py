@@ -11,7 +11,9 @@ Description, validation reports). Both engines read and write every RDF format h
 
 Two families: SELECT/ASK results (``solutions``) and RDF graphs (``graph``). The order of ``SOLUTIONS_FORMATS``
 and ``GRAPH_FORMATS`` is the server's preference when a client accepts several equally (``*/*``).
-Entries are plain, picklable values; ``fmt.ox`` gives the pyoxigraph format object.
+Entries are plain, picklable values (they travel to the query workers); ``fmt.rdf`` / ``fmt.results`` give
+the pyoxigraph format object, typed (``fmt.ox`` either). ``parse_content_type`` reads a ``Content-Type``
+value with python-multipart's parser, for every place that needs a media type and its charset.
 """
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 A request for ``/<path>`` is about the IRI ``https://w3id.org/jakgraph/<path>``. The representation is
 chosen by a file extension (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``) or else by the Accept
-header, by the one negotiator (``negotiation.py``); HTML when the client accepts anything. Every answer names its alternates in a
-``Link`` header; negotiated answers say ``Vary: Accept``.
+header, by the one negotiator (``negotiation.py``); HTML when the client accepts anything. Every answer
+names its alternates in a ``Link`` header; negotiated answers say ``Vary: Accept``.
 """
 from __future__ import annotations
 
