@@ -142,7 +142,7 @@ def test_parse_content_type(header: str | bytes | None, expected: tuple[str, dic
 def test_typed_accessors_refuse_the_other_family() -> None:
     assert F.TURTLE.rdf is R.TURTLE or F.TURTLE.rdf == R.TURTLE
     assert F.CSV.results == Q.CSV and F.CSV.rdflib == ""
-    with pytest.raises(TypeError, match="results format"):
+    with pytest.raises(TypeError, match="csv is a solutions format, not a RdfFormat"):
         F.CSV.rdf  # noqa: B018
-    with pytest.raises(TypeError, match="RDF format"):
+    with pytest.raises(TypeError, match="ttl is a graph format, not a QueryResultsFormat"):
         F.TURTLE.results  # noqa: B018

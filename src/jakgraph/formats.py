@@ -18,7 +18,7 @@ value with python-multipart's parser, for every place that needs a media type an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import pyoxigraph as ox
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -52,6 +52,7 @@ __all__ = [
 
 Family = Literal["solutions", "graph"]
 OxFormat = RdfFormat | QueryResultsFormat
+_F = TypeVar("_F", RdfFormat, QueryResultsFormat)
 
 
 @dataclass(frozen=True)
@@ -98,17 +99,17 @@ class ResultFormat:
     @property
     def rdf(self) -> RdfFormat:
         """pyoxigraph's ``RdfFormat`` (graph formats; TypeError for a results format)."""
-        fmt = self.ox
-        if not isinstance(fmt, RdfFormat):
-            raise TypeError(f"{self.name} is a results format, not an RDF format")
-        return fmt
+        return self._ox_as(RdfFormat)
 
     @property
     def results(self) -> QueryResultsFormat:
         """pyoxigraph's ``QueryResultsFormat`` (results formats; TypeError for an RDF format)."""
+        return self._ox_as(QueryResultsFormat)
+
+    def _ox_as(self, kind: type[_F]) -> _F:
         fmt = self.ox
-        if not isinstance(fmt, QueryResultsFormat):
-            raise TypeError(f"{self.name} is an RDF format, not a results format")
+        if not isinstance(fmt, kind):
+            raise TypeError(f"{self.name} is a {self.family} format, not a {kind.__name__}")
         return fmt
 
     @property
