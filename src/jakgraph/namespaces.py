@@ -1,11 +1,19 @@
 """Every IRI jakgraph mints or relies on, in one place.
 
 IRIs under https://w3id.org/jakgraph/ never change once published, so they are spelled exactly once,
-here; everything else imports them.
+here; everything else imports them. CURIEs (``drug:ruxolitinib``) are made and read by one
+``curies.Converter`` over :data:`PREFIXES` (:func:`converter`, :func:`curie`, :func:`expand`), for pages, templates, KGX and
+the CLI alike.
 """
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING
+
 from rdflib import Namespace, URIRef
+
+if TYPE_CHECKING:
+    import curies
 
 BASE = "https://w3id.org/jakgraph/"
 
@@ -116,3 +124,36 @@ def sparql_prologue(prefixes: dict[str, str] = PREFIXES) -> str:
     """PREFIX declarations for every project prefix, for queries that use them undeclared."""
     return "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
 
+
+
+@cache
+def converter() -> curies.Converter:
+    """The one CURIE converter (the longest matching namespace wins: ``MONDO:0001``, not ``obo:MONDO_0001``)."""
+    import curies  # here, not at the top: it brings pydantic, a cost every jakgraph command would pay
+
+    return curies.Converter.from_prefix_map(PREFIXES)
+
+
+def curie(iri: str) -> str:
+    """The project CURIE for an IRI, or the IRI itself.
+
+    The IRI itself also when the local part would be empty or hold ``/`` or ``#`` (``graph:loaded/x`` is no
+    CURIE a Turtle or SPARQL reader accepts). Of the two rules jakgraph had, this is the stricter one; the
+    other allowed ``#`` and an empty local part.
+    """
+    compressed = converter().compress(iri)
+    if compressed is None:
+        return iri
+    local = compressed.partition(":")[2]
+    return compressed if local and "/" not in local and "#" not in local else iri
+
+
+def expand(value: str) -> str | None:
+    """The IRI a project CURIE stands for (``graph:letter``), or None when ``value`` is not one.
+
+    A value whose local part starts with ``//`` is an IRI (``http://…``) even if its scheme were a prefix.
+    """
+    _, colon, local = value.partition(":")
+    if not colon or local.startswith("//"):
+        return None
+    return converter().expand(value)

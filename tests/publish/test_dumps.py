@@ -27,7 +27,7 @@ def test_export_round_trip_is_isomorphic(built, name: str) -> None:
     data = serialise(built.dataset, name)
     if fmt.quads:
         back = Dataset()
-        back.parse(data=data, format=fmt.rdflib_format)
+        back.parse(data=data, format=fmt.rdflib)
         expected, actual = named_graphs(built.dataset), named_graphs(back)
         assert set(actual) == set(expected)
         for graph_name, graph in expected.items():
@@ -35,7 +35,7 @@ def test_export_round_trip_is_isomorphic(built, name: str) -> None:
             assert isomorphic(actual[graph_name], graph), f"{name}: graph {graph_name} differs"
     else:
         back = Graph()
-        back.parse(data=data, format=fmt.rdflib_format)
+        back.parse(data=data, format=fmt.rdflib)
         expected = union_graph(built.dataset)
         assert len(back) == len(expected)
         assert isomorphic(back, expected), f"{name}: the exported union graph differs"

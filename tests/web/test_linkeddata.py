@@ -12,7 +12,7 @@ from jakgraph.build.pipeline import BuiltGraph
 from jakgraph.settings import Settings
 from jakgraph.namespaces import BASE, JAK
 from jakgraph.web.app import create_app
-from jakgraph.web.linkeddata import negotiate, parse_accept, resolve, safe_path
+from jakgraph.web.linkeddata import negotiate, resolve, safe_path
 from jakgraph.web.state import AppState
 
 #: media type -> (rdflib parser, file extension)
@@ -168,11 +168,16 @@ def test_path_checks() -> None:
         assert not safe_path(bad)
 
 
-def test_accept_parsing() -> None:
-    assert parse_accept(None) == [("*/*", 1.0, 0)]
-    assert parse_accept("text/turtle;q=0.5, */*;q=x") == [("text/turtle", 0.5, 0), ("*/*", 0.0, 1)]
+def test_accept_negotiation() -> None:
+    """Dereferencing negotiates by the one negotiator's rules (tests/web/test_negotiation.py has the rest)."""
+    assert negotiate(None).name == "html"
     assert negotiate("text/*").name == "html"
-    assert negotiate("application/n-triples, text/turtle").name == "ntriples"
+    # equal q: the server's order (Turtle before N-Triples), not the order in the header
+    assert negotiate("application/n-triples, text/turtle").name == "turtle"
+    assert negotiate("application/n-triples, text/turtle;q=0.9").name == "ntriples"
+    assert negotiate("application/json").name == "jsonld"  # an alias, named explicitly
+    assert negotiate("text/n3").name == "turtle"
+    assert negotiate("text/html;q=0, */*;q=0.1").name == "turtle"
     assert negotiate("image/png") is None
 
 

@@ -5,7 +5,7 @@ import pytest
 
 from jakgraph import formats as F
 from jakgraph.errors import NotAcceptable
-from jakgraph.web.negotiation import Offer, choose, choose_format, not_acceptable, parse_accept
+from jakgraph.web.negotiation import Offer, choose, choose_format, not_acceptable, offer_named, parse_accept
 from jakgraph.web.protocol import RequestError, parse_get, parse_post, status_for
 
 SOL, GRA = F.SOLUTIONS_FORMATS, F.GRAPH_FORMATS
@@ -30,6 +30,23 @@ def test_parse_accept_is_lenient() -> None:
     ("text/*;q=0.5, application/n-triples", GRA, F.N_TRIPLES),
     ("image/png", SOL, None),
     ("text/turtle;q=0", GRA, None),
+    # the tie-break: equal q, then a type named explicitly beats one reached by a wildcard …
+    ("text/*, application/n-triples", GRA, F.N_TRIPLES),
+    ("*/*, text/csv", SOL, F.CSV),
+    # … then the server's order; the order in the header carries no meaning
+    ("application/n-triples, text/turtle", GRA, F.TURTLE),
+    ("text/turtle, application/n-triples", GRA, F.TURTLE),
+    # q decides before anything else
+    ("text/turtle;q=0.5, application/n-triples;q=0.6", GRA, F.N_TRIPLES),
+    # the most specific range decides an offer's q: text/turtle;q=0 beats */*
+    ("text/turtle;q=0, */*", GRA, F.N_TRIPLES),
+    ("*/*;q=0", SOL, None),
+    ("text/*;q=0, */*;q=0.5", GRA, F.N_TRIPLES),
+    # wildcards reach canonical types only: text/* does not select XML results through text/xml
+    ("text/*", SOL, F.CSV),
+    ("application/sparql-results+json;q=0, */*", SOL, F.XML),
+    # an alias named explicitly counts as naming the format
+    ("application/json, text/csv;q=0.9", SOL, F.JSON),
 ])
 def test_choose_format_by_accept(accept: str | None, offered: tuple, expected: F.ResultFormat | None) -> None:
     assert choose_format(offered, accept, None) is expected
@@ -53,6 +70,24 @@ def test_choose_generic_offers() -> None:
     offers = [Offer(("application/json",), "json"), Offer(("text/html",), "html")]
     assert choose("text/html,*/*;q=0.8", [o.value for o in offers], [o.media_types for o in offers]) == "html"
     assert choose("*/*", [o.value for o in offers], [o.media_types for o in offers]) == "json"
+
+
+def test_format_parameter_overrides_accept() -> None:
+    assert choose_format(SOL, "application/sparql-results+json", "csv") is F.CSV
+    assert choose_format(SOL, "text/csv;q=0", "csv") is F.CSV  # format= wins even over a refusal in Accept
+    assert choose_format(GRA, None, "nope, nt") is F.N_TRIPLES  # the first value the offer has
+    assert choose_format(SOL, None, "srj") is F.JSON and choose_format(SOL, None, "tab") is F.TSV
+
+
+def test_not_acceptable_names_every_format_on_offer() -> None:
+    error = not_acceptable("a CONSTRUCT result", GRA, None, "csv")
+    assert "format=csv" in str(error)
+    assert all(fmt.media_type in str(error) for fmt in GRA)
+
+
+def test_unknown_format_parameter_lists_the_names() -> None:
+    with pytest.raises(RequestError, match=r"\(json, xml, csv, tsv, ttl, nt, rdfxml, jsonld, nq, trig, n3, or a media type\)"):
+        choose_format(GRA, None, "excel, ")
 
 
 def test_not_acceptable_lists_what_is_available() -> None:
@@ -103,3 +138,11 @@ def test_parse_post() -> None:
     assert direct.query == "SELECT ('é' AS ?x) {}" and direct.named_graph_uris == ("http://g/",)
     form = parse_post(b"format=tsv", "application/x-www-form-urlencoded", b"query=ASK+%7B%7D&format=")
     assert (form.query, form.format) == ("ASK {}", "tsv")
+
+
+def test_offer_named_by_short_name_or_media_type() -> None:
+    offers = [Offer(("application/json",), "json", ("json",)), Offer(("text/turtle",), "ttl", ("ttl", "turtle"))]
+    assert offer_named(offers, "Turtle").value == "ttl"
+    assert offer_named(offers, "text/turtle; charset=utf-8").value == "ttl"
+    assert offer_named(offers, "APPLICATION/JSON").value == "json"
+    assert offer_named(offers, "csv") is None and offer_named(offers, "text/csv") is None

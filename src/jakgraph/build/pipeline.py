@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset, URIRef
+from rdflib import Dataset
 
 from jakgraph import paths
 from jakgraph.build.derive import materialise
@@ -13,7 +13,7 @@ from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_export
 from jakgraph.publish.kgx import write_kgx
 from jakgraph.namespaces import DERIVED_GRAPH
 from jakgraph.build.sources import load_curated
-from jakgraph.stores.bridge import dataset_to_store
+from jakgraph.stores.bridge import dataset_to_store, graph_into
 from jakgraph.build.validation import ValidationOutcome, require_conformance
 
 
@@ -33,7 +33,7 @@ def build_graph(*, validate: bool = True) -> BuiltGraph:
     dataset = load_curated()
     store = dataset_to_store(dataset)
     counts = materialise(store)
-    _copy_graph(store, dataset, DERIVED_GRAPH)
+    graph_into(store, ox.NamedNode(str(DERIVED_GRAPH)), dataset.graph(DERIVED_GRAPH))
     outcome = require_conformance(dataset) if validate else None
     return BuiltGraph(dataset=dataset, store=store, derived_counts=counts, validation=outcome)
 
@@ -51,7 +51,3 @@ def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
     return written
 
 
-def _copy_graph(store: ox.Store, dataset: Dataset, name: URIRef) -> None:
-    graph = dataset.graph(name)
-    payload = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(str(name)))
-    graph.parse(data=payload.decode("utf-8"), format="nt")

@@ -15,7 +15,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from jakgraph.namespaces import PREFIXES
+from jakgraph.namespaces import PREFIXES, curie
 
 #: severities from the most to the least serious, with the word the text report uses for each
 SEVERITIES: tuple[str, ...] = ("Violation", "Warning", "Info")
@@ -35,15 +35,8 @@ def compact(term: Node | str | None) -> str | None:
     if isinstance(term, BNode):
         return f"_:{term}"
     text = str(term)
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if text.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            local = text[len(namespace):]
-            if local and all(ch.isalnum() or ch in "-_." for ch in local):
-                best = prefix
-    if best:
-        return f"{best}:{text[len(PREFIXES[best]):]}"
-    return f"<{text}>"
+    short = curie(text)
+    return short if short != text else f"<{text}>"
 
 
 _IRI_IN_TEXT = re.compile(r"https?://[^\s<>\"{}|\\^`]+")

@@ -13,6 +13,7 @@ from rdflib import Dataset, Graph, URIRef
 
 from jakgraph import paths
 from jakgraph.errors import SourceError
+from jakgraph.formats import by_extension
 from jakgraph.namespaces import (
     BACKGROUND_GRAPH,
     EXAMPLES_GRAPH,
@@ -21,17 +22,6 @@ from jakgraph.namespaces import (
     PREFIXES,
     SHAPES_GRAPH,
 )
-
-RDF_FORMATS: dict[str, str] = {
-    ".ttl": "turtle",
-    ".nt": "nt",
-    ".nq": "nquads",
-    ".trig": "trig",
-    ".jsonld": "json-ld",
-    ".rdf": "xml",
-    ".owl": "xml",
-    ".xml": "xml",
-}
 
 
 @dataclass(frozen=True)
@@ -55,10 +45,11 @@ def curated_sources() -> list[GraphSource]:
 
 
 def rdf_format(path: Path) -> str:
-    try:
-        return RDF_FORMATS[path.suffix.lower()]
-    except KeyError:
-        raise SourceError(str(path), f"unknown RDF file type {path.suffix!r}") from None
+    """rdflib's parser name for a curated file, by its extension (``formats.py``)."""
+    fmt = by_extension(path.suffix) if path.suffix else None
+    if fmt is None or not fmt.rdflib:
+        raise SourceError(str(path), f"unknown RDF file type {path.suffix!r}")
+    return fmt.rdflib
 
 
 def parse_file(path: Path, into: Graph | None = None) -> Graph:
@@ -78,7 +69,7 @@ def parse_file(path: Path, into: Graph | None = None) -> Graph:
 def rdf_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in RDF_FORMATS)
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix and by_extension(p.suffix) is not None)
 
 
 def load_curated(sources: list[GraphSource] | None = None) -> Dataset:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
-from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
@@ -38,13 +38,15 @@ from jakgraph.namespaces import (
 )
 from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
 from jakgraph.build.sources import parse_file, rdf_files
+from jakgraph.formats import GRAPH_FORMATS
+from jakgraph.stores.bridge import to_ox as _ox_term
 
 #: the named graphs the shapes guard, merged into one data graph
 GUARDED_GRAPHS = (ONTOLOGY_GRAPH, LETTER_GRAPH, BACKGROUND_GRAPH, DERIVED_GRAPH)
 #: named graphs that are never data (when validating a dump that holds every graph)
 NOT_DATA_GRAPHS = (SHAPES_GRAPH, EXAMPLES_GRAPH)
 #: rdf formats that carry named graphs
-QUAD_SUFFIXES = {".trig", ".nq", ".jsonld"}
+QUAD_SUFFIXES = {"." + ext for f in GRAPH_FORMATS if f.quads for ext in (f.extension, *f.extensions)}
 
 # SHACL parameters that are not constraints (they say what a shape targets, names, documents, or
 # how the results are reported); everything else in the sh: namespace on a shape is a constraint
@@ -185,20 +187,6 @@ def _speed_up_pyshacl() -> None:
 
 
 _speed_up_pyshacl()
-
-
-def _ox_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 def to_store(triples: Iterable[tuple[Node, Node, Node]]) -> ox.Store:

@@ -88,7 +88,7 @@ def write_by_graph(dataset, fmt_name: str, folder: Path) -> list[Path]:  # noqa:
         for triple in graph:
             target.add(triple)
         path = folder / f"{slug}.{fmt.extension}"
-        path.write_bytes(single.serialize(format=fmt.rdflib_format, encoding="utf-8"))
+        path.write_bytes(single.serialize(format=fmt.rdflib, encoding="utf-8"))
         written.append(path)
     return written
 

@@ -5,7 +5,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from jakgraph.stores.loaded import FORMAT_NAMES, graph_name_for, load_file, loaded_graphs, unload
+from jakgraph.formats import names
+from jakgraph.stores.loaded import graph_name_for, load_file, loaded_graphs, unload
 from jakgraph.errors import JakgraphError
 from jakgraph.stores.ondisk import open_store_dir
 
@@ -23,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--store", type=Path, required=True, metavar="DIR",
                         help="the store directory (created if missing; the one `serve --store` uses)")
     parser.add_argument("--name", help="graph name for a single FILE (default: the file name without extensions)")
-    parser.add_argument("--format", choices=sorted(FORMAT_NAMES), help="RDF format (default: from the extension)")
+    parser.add_argument("--format", choices=names("graph"), help="RDF format (default: from the extension)")
     parser.add_argument("--no-replace", action="store_true",
                         help="refuse a FILE whose graph is already loaded (default: replace it)")
     parser.add_argument("--list", action="store_true", help="list the loaded graphs with their sizes")

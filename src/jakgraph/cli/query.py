@@ -9,15 +9,12 @@ import pyoxigraph as ox
 
 from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
-from jakgraph.namespaces import PREFIXES
+from jakgraph import formats
+from jakgraph.namespaces import PREFIXES, curie
 
-RESULT_FORMATS = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-}
-GRAPH_FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
+#: --format: the table, a results format (SELECT/ASK) or an RDF format (CONSTRUCT/DESCRIBE), by formats.py name
+RESULT_FORMATS = ("csv", "tsv", "json", "xml")
+GRAPH_FORMATS = ("ttl", "nt", "jsonld")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,14 +47,14 @@ def run_query(store: ox.Store, text: str) -> ox.QuerySolutions | ox.QueryBoolean
 
 def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> str:
     if isinstance(result, ox.QueryBoolean):
-        if fmt in ("json", "xml", "csv", "tsv"):
-            return result.serialize(format=RESULT_FORMATS.get(fmt, ox.QueryResultsFormat.JSON)).decode()
+        if fmt in RESULT_FORMATS:
+            return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
         return "true" if bool(result) else "false"
     if isinstance(result, ox.QueryTriples):
-        rdf = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
-        return result.serialize(format=rdf).decode()
+        rdf = formats.format_named("graph", fmt) if fmt in GRAPH_FORMATS else formats.TURTLE
+        return result.serialize(format=rdf.rdf).decode()
     if fmt in RESULT_FORMATS:
-        return result.serialize(format=RESULT_FORMATS[fmt]).decode()
+        return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
     if fmt in GRAPH_FORMATS:
         raise JakgraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; a SELECT gives table, csv, tsv, json or xml")
     return table(result)
@@ -76,10 +73,8 @@ def _cell(term: object) -> str:
     if term is None:
         return ""
     if isinstance(term, ox.NamedNode):
-        for prefix, namespace in PREFIXES.items():
-            if term.value.startswith(namespace) and "/" not in term.value[len(namespace):]:
-                return f"{prefix}:{term.value[len(namespace):]}"
-        return f"<{term.value}>"
+        short = curie(term.value)
+        return short if short != term.value else f"<{term.value}>"
     if isinstance(term, ox.Literal):
         return term.value
     return str(term)

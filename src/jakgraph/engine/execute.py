@@ -28,21 +28,6 @@ from jakgraph.sparql.text import declares_dataset, describe_syntax_error, skelet
 
 __all__ = ["ExecutionOptions", "execute"]
 
-_OX_RESULTS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_OX_RDF = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "n3": ox.RdfFormat.N3,
-}
 #: formats whose output is shorter and easier to read with prefixes
 _PREFIXED_OUTPUT = frozenset({"ttl", "trig", "n3", "rdfxml"})
 #: the fewest bytes one more solution can add in each results format ("{}," in JSON, one line in TSV…)
@@ -108,7 +93,7 @@ def execute(store: ox.Store, request: QueryRequest, options: ExecutionOptions) -
     result = _evaluate(store, request.text, options, prefixes, arguments)
     if isinstance(result, ox.QueryBoolean):
         fmt = _format_for(request.solutions_format, "ASK", SOLUTIONS_FORMATS)
-        body = result.serialize(format=_OX_RESULTS[fmt.name])
+        body = result.serialize(format=fmt.results)
         return QueryResult(body, fmt, "boolean", None, time.perf_counter() - started)
     if isinstance(result, ox.QuerySolutions):
         fmt = _format_for(request.solutions_format, "SELECT", SOLUTIONS_FORMATS)
@@ -157,7 +142,7 @@ def _format_for(chosen: ResultFormat | None, form: str, offered: tuple[ResultFor
 def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
                          again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
     sink = _Sink(ceiling=max_rows * _MIN_ROW_BYTES[fmt.name])  # fits: at most max_rows rows
-    if _write(lambda: solutions.serialize(sink, _OX_RESULTS[fmt.name]), sink):
+    if _write(lambda: solutions.serialize(sink, fmt.results), sink):
         return sink.getvalue(), None
     # too large to be sure: count exactly (one solution a line in TSV), stopping at the first row over
     counted = _Sink(max_lines=max_rows + 1)  # + the header line
@@ -167,7 +152,7 @@ def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_ro
     if fmt.name == TSV.name:
         return counted.getvalue(), rows
     parsed = ox.parse_query_results(counted.getvalue(), ox.QueryResultsFormat.TSV)
-    return parsed.serialize(format=_OX_RESULTS[fmt.name]), rows
+    return parsed.serialize(format=fmt.results), rows
 
 
 def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: int,
@@ -181,7 +166,7 @@ def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: in
     if fmt.name == N_TRIPLES.name:
         return counted.getvalue(), counted.lines
     parsed = ox.parse(counted.getvalue(), ox.RdfFormat.N_TRIPLES)
-    body = ox.serialize(parsed, format=_OX_RDF[fmt.name], prefixes=prefixes)
+    body = ox.serialize(parsed, format=fmt.rdf, prefixes=prefixes)
     return _prune_prefixes(body, fmt, prefixes), counted.lines
 
 
@@ -215,9 +200,9 @@ def _prune_prefixes(body: bytes, fmt: ResultFormat, prefixes: dict[str, str] | N
 
 def _rdf(triples: ox.QueryTriples, sink: _Sink, fmt: ResultFormat, prefixes: dict[str, str] | None) -> None:
     if prefixes:
-        ox.serialize(triples, sink, _OX_RDF[fmt.name], prefixes=prefixes)
+        ox.serialize(triples, sink, fmt.rdf, prefixes=prefixes)
     else:
-        triples.serialize(sink, _OX_RDF[fmt.name])
+        triples.serialize(sink, fmt.rdf)
 
 
 def _write(serialise, sink: _Sink) -> bool:  # noqa: ANN001 - zero-argument callable

@@ -2,43 +2,28 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Dataset, Graph
 
-from jakgraph.errors import FormatNotSupported
+from jakgraph import formats
+from jakgraph.formats import ResultFormat
 from jakgraph.namespaces import PREFIXES
 
-
-@dataclass(frozen=True)
-class ExportFormat:
-    name: str            # the CLI's name for it
-    rdflib_format: str
-    extension: str
-    media_type: str
-    quads: bool          # keeps named graphs
-
-
-EXPORT_FORMATS: dict[str, ExportFormat] = {
-    f.name: f
-    for f in (
-        ExportFormat("ttl", "turtle", "ttl", "text/turtle", False),
-        ExportFormat("nt", "nt", "nt", "application/n-triples", False),
-        ExportFormat("nq", "nquads", "nq", "application/n-quads", True),
-        ExportFormat("trig", "trig", "trig", "application/trig", True),
-        ExportFormat("jsonld", "json-ld", "jsonld", "application/ld+json", True),
-        ExportFormat("xml", "xml", "rdf", "application/rdf+xml", False),
-    )
+#: the dumps, by the name ``jakgraph export --format`` takes (rdflib writes them, with the project prefixes)
+EXPORT_FORMATS: dict[str, ResultFormat] = {
+    "ttl": formats.TURTLE,
+    "nt": formats.N_TRIPLES,
+    "nq": formats.N_QUADS,
+    "trig": formats.TRIG,
+    "jsonld": formats.JSON_LD,
+    "xml": formats.RDF_XML,
 }
 
 
-def export_format(name: str) -> ExportFormat:
-    try:
-        return EXPORT_FORMATS[name]
-    except KeyError:
-        known = ", ".join(EXPORT_FORMATS)
-        raise FormatNotSupported(f"unknown export format {name!r} (known: {known})") from None
+def export_format(name: str) -> ResultFormat:
+    """The export format a name (or any alias of it in ``formats.py``) names; FormatNotSupported otherwise."""
+    return EXPORT_FORMATS.get(name) or formats.format_named("graph", name, tuple(EXPORT_FORMATS.values()))
 
 
 def union_graph(dataset: Dataset) -> Graph:
@@ -55,7 +40,7 @@ def union_graph(dataset: Dataset) -> Graph:
 def serialise(dataset: Dataset, name: str) -> bytes:
     fmt = export_format(name)
     source = dataset if fmt.quads else union_graph(dataset)
-    return source.serialize(format=fmt.rdflib_format, encoding="utf-8")
+    return source.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
 def write_export(dataset: Dataset, name: str, output: Path) -> Path:

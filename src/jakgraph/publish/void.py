@@ -31,17 +31,12 @@ from jakgraph.namespaces import (
     VOID,
 )
 from jakgraph.build.sources import curated_sources
+from jakgraph.formats import TSV, ResultFormat
+from jakgraph.publish.dumps import EXPORT_FORMATS
+from jakgraph.stores.bridge import from_ox
 
-#: the dump files ``jakgraph build`` writes, with their media types (KGX: Biolink's TSV exchange format)
-DUMP_MEDIA_TYPES: dict[str, str] = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "tsv": "text/tab-separated-values",
-}
+#: the dump files ``jakgraph build`` writes, by file extension (KGX: Biolink's TSV exchange format)
+DUMP_FORMATS: dict[str, ResultFormat] = {fmt.extension: fmt for fmt in (*EXPORT_FORMATS.values(), TSV)}
 
 TITLE = "jakgraph: JAK inhibitors in monogenic type I interferonopathies"
 DESCRIPTION = (
@@ -92,11 +87,11 @@ def dumps(folder: Path | None = None) -> list[Dump]:
     found = []
     for path in sorted(target.iterdir()):
         ext = path.suffix.lstrip(".")
-        if not path.is_file() or ext not in DUMP_MEDIA_TYPES:
+        if not path.is_file() or ext not in DUMP_FORMATS:
             continue
         checksum_file = path.with_name(path.name + ".sha256")
         digest = checksum_file.read_text(encoding="utf-8").split()[0] if checksum_file.is_file() else None
-        found.append(Dump(path, DUMP_MEDIA_TYPES[ext], digest))
+        found.append(Dump(path, DUMP_FORMATS[ext].media_type, digest))
     return found
 
 
@@ -143,18 +138,6 @@ def _ontology_metadata(store: ox.Store) -> dict[str, list[ox.Literal | ox.NamedN
     return out
 
 
-def _term(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Literal | BNode:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    return BNode()
-
-
 def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) -> Graph:
     """The VoID + DCAT description of the served dataset, as an rdflib Graph."""
     g = Graph()
@@ -179,9 +162,9 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
         g.add((dataset, DCAT.version, Literal(version)))
         g.add((dataset, OWL.versionInfo, Literal(version)))
     for creator in meta.get(str(DCTERMS.creator), []) or [ox.Literal("jakgraph contributors")]:
-        g.add((dataset, DCTERMS.creator, _term(creator)))
+        g.add((dataset, DCTERMS.creator, from_ox(creator)))
     for issued in meta.get(str(DCTERMS.issued), []):
-        g.add((dataset, DCTERMS.issued, _term(issued)))
+        g.add((dataset, DCTERMS.issued, from_ox(issued)))
     g.add((dataset, DCTERMS.modified, Literal(date.today().isoformat(), datatype=XSD.date)))
     g.add((dataset, DCTERMS.source, URIRef(BASE + "publication/banday-letter")))
     g.add((dataset, VOID.uriSpace, Literal(BASE)))

@@ -31,35 +31,12 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from jakgraph.errors import FormatNotSupported, JakgraphError, SourceError
+from jakgraph import formats
+from jakgraph.errors import JakgraphError, SourceError
 from jakgraph.namespaces import LOADED_GRAPHS
 
-#: file extension -> Oxigraph format; ``.gz`` may follow any of them
-LOAD_FORMATS: dict[str, ox.RdfFormat] = {
-    ".nt": ox.RdfFormat.N_TRIPLES,
-    ".ntriples": ox.RdfFormat.N_TRIPLES,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".nquads": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".turtle": ox.RdfFormat.TURTLE,
-    ".trig": ox.RdfFormat.TRIG,
-    ".n3": ox.RdfFormat.N3,
-    ".rdf": ox.RdfFormat.RDF_XML,
-    ".owl": ox.RdfFormat.RDF_XML,  # sniffed: an .owl file in Turtle is read as Turtle
-    ".xml": ox.RdfFormat.RDF_XML,
-    ".jsonld": ox.RdfFormat.JSON_LD,
-}
-#: --format names
-FORMAT_NAMES: dict[str, ox.RdfFormat] = {
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "ttl": ox.RdfFormat.TURTLE,
-    "trig": ox.RdfFormat.TRIG,
-    "n3": ox.RdfFormat.N3,
-    "xml": ox.RdfFormat.RDF_XML,
-    "owl": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
+#: the formats a file is loaded from: by extension (``.gz`` may follow any) or by ``--format`` name
+LOADABLE = formats.GRAPH_FORMATS
 _QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
 _LINE_FORMATS = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS}
 _CHUNK = 1 << 20
@@ -104,7 +81,7 @@ def graph_name_for(path: Path) -> str:
     if name.lower().endswith(".gz"):
         name = name[:-3]
     stem, dot, ext = name.rpartition(".")
-    if dot and "." + ext.lower() in LOAD_FORMATS:
+    if dot and formats.by_extension(ext) is not None:
         name = stem
     return check_graph_name(re.sub(r"[^A-Za-z0-9._~-]+", "-", name).strip("-.") or "graph")
 
@@ -122,20 +99,17 @@ def graph_iri(name: str) -> str:
 def detect_format(path: Path, explicit: str | None = None) -> ox.RdfFormat:
     """The RDF format from ``--format`` or the extension (under any ``.gz``); ``.owl`` is sniffed."""
     if explicit:
-        try:
-            return FORMAT_NAMES[explicit.lower().lstrip(".")]
-        except KeyError:
-            known = ", ".join(FORMAT_NAMES)
-            raise FormatNotSupported(f"unknown RDF format {explicit!r} (known: {known})") from None
+        return formats.format_named("graph", explicit.lstrip("."), LOADABLE).rdf
     name = path.name.lower()
     if name.endswith(".gz"):
         name = name[:-3]
     suffix = "." + name.rpartition(".")[2] if "." in name else ""
-    if suffix not in LOAD_FORMATS:
-        known = ", ".join(sorted(LOAD_FORMATS))
+    found = formats.by_extension(suffix) if suffix else None
+    if found is None:
+        known = ", ".join(sorted("." + ext for f in LOADABLE for ext in (f.extension, *f.extensions)))
         raise SourceError(str(path), f"cannot tell the RDF format from the name (known: {known}, "
                                      "optionally .gz); give --format")
-    fmt = LOAD_FORMATS[suffix]
+    fmt = found.rdf
     if suffix == ".owl":
         fmt = _sniff_owl(path)
     return fmt

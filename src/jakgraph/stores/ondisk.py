@@ -38,7 +38,7 @@ from rdflib import Dataset, Graph
 from jakgraph import paths
 from jakgraph.stores.loaded import StoreInUse, is_loaded_graph
 from jakgraph.errors import JakgraphError
-from jakgraph.namespaces import PREFIXES
+from jakgraph.stores.bridge import store_to_dataset
 
 if TYPE_CHECKING:
     from jakgraph.build.pipeline import BuiltGraph
@@ -242,18 +242,7 @@ def curated_graph_names(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
 
 def curated_dataset(store: ox.Store) -> Dataset:
     """The curated graphs of the store (every graph but the loaded ones) as an rdflib Dataset."""
-    dataset = Dataset()
-    for name, namespace in PREFIXES.items():
-        dataset.bind(name, namespace, override=True, replace=True)
-    graphs: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.DefaultGraph(), *curated_graph_names(store)]
-    quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
-    payload = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    if payload:
-        dataset.parse(data=payload.decode("utf-8"), format="nquads")
-    for name in curated_graph_names(store):
-        if isinstance(name, ox.NamedNode):
-            dataset.graph(name.value)
-    return dataset
+    return store_to_dataset(store, [ox.DefaultGraph(), *curated_graph_names(store)])
 
 
 def _meta_base() -> dict[str, object]:

@@ -41,6 +41,7 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
+from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
 from jakgraph.namespaces import PREFIXES
 
 __all__ = [
@@ -154,7 +155,7 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
                 try:
                     response = client.put(
                         gsp_url, params={"graph": iri}, content=_chunks(payload),
-                        headers={"Content-Type": "application/n-triples", "Content-Length": str(size)},
+                        headers={"Content-Type": N_TRIPLES.media_type, "Content-Length": str(size)},
                     )
                 except httpx.HTTPError as err:
                     raise PushError(f"PUT {gsp_url}?graph={iri}: {_describe_http_error(err)}") from None
@@ -325,7 +326,7 @@ class RemoteEngine:
                 if response.status_code >= 400:
                     body = await _read_capped(response, 64 * 1024, truncate=True)
                     raise _error_for(response.status_code, body.decode("utf-8", "replace"), self.endpoint)
-                content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                content_type = parse_content_type(response.headers.get("content-type"))[0]
                 body = await _read_capped(response, self.max_bytes)
         except httpx.HTTPError as err:
             raise _transport_error(err, self.endpoint, self.timeout) from None
@@ -393,7 +394,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
             return solutions, _results_kind(body, received), body
         parsed = _parse_results(body, received)
         kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, parsed.serialize(format=_solutions_format(solutions.media_type))
+        return solutions, kind, parsed.serialize(format=solutions.results)
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
@@ -401,7 +402,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if content_type not in graph.media_types:
             try:
                 triples = list(ox.parse(body, format=received_graph))
-                body = ox.serialize(triples, format=_graph_format(graph.media_type))
+                body = ox.serialize(triples, format=graph.rdf)
             except (SyntaxError, ValueError) as err:
                 raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
         return graph, "graph", body
@@ -481,9 +482,9 @@ class RemoteStore:
         if (not defaults and not named and not self.union_default_graph and use_default_graph_as_union
                 and not declares_dataset(text)):
             defaults = named = list(self._named_graph_iris())
-        response = self._post(text, "application/sparql-results+json, application/n-triples;q=0.9",
+        response = self._post(text, f"{JSON.media_type}, {N_TRIPLES.media_type};q=0.9",
                               defaults, named)
-        content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = parse_content_type(response.headers.get("content-type"))[0]
         if (results_format := _solutions_format(content_type)) is not None:
             return _parse_results(response.content, results_format)
         if (rdf_format := _graph_format(content_type)) is not None:

@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
+from jakgraph import formats
 from jakgraph.build.derive import materialise
+from jakgraph.stores.bridge import store_to_dataset
 from jakgraph.errors import JakgraphError, QuerySyntaxError, ValidationFailed
 from jakgraph.namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
 from jakgraph.policy.safety import (
@@ -234,7 +236,7 @@ class GraphWriter:
                 (time.perf_counter() - started) * 1000, True,
             )
             log.info("write committed: %s", result.as_json())
-            state_dataset = store_to_dataset(live, only=[g for g in _graph_names(live) if not is_loaded(g)])
+            state_dataset = store_to_dataset(live, [g for g in _graph_names(live) if not is_loaded(g)])
             for listener in list(self.listeners):
                 try:
                     listener(live, state_dataset, result)
@@ -245,7 +247,7 @@ class GraphWriter:
     def shapes(self) -> Graph:
         """The live shapes as an rdflib Graph, read once: no write can change them."""
         if self._shapes is None:
-            self._shapes = shapes_graph(store_to_dataset(self.store, only=[SHAPES]))
+            self._shapes = shapes_graph(store_to_dataset(self.store, [SHAPES]))
         return self._shapes
 
     def _writable(self, graph: GraphName) -> None:
@@ -402,24 +404,6 @@ def commit_update(changes: Sequence[GraphChange]) -> str:
     return " ;\n".join(operations)
 
 
-def store_to_dataset(store: ox.Store, only: Sequence[GraphName] | None = None) -> Dataset:
-    """An rdflib Dataset with the store's quads (all, or only the given graphs), project prefixes bound."""
-    dataset = Dataset()
-    for name, namespace in PREFIXES.items():
-        dataset.bind(name, namespace, override=True, replace=True)
-    if only is None:
-        payload = store.dump(format=ox.RdfFormat.N_QUADS)
-    else:
-        quads = [q for g in only for q in store.quads_for_pattern(None, None, None, g)]
-        payload = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    if payload:
-        dataset.parse(data=payload.decode("utf-8"), format="nquads")
-    for name in store.named_graphs():
-        if only is None or name in only:
-            dataset.graph(name.value)
-    return dataset
-
-
 def validation_data(store: ox.Store) -> ox.Store:
     """What the shapes judge, merged into one default graph: every graph but the shapes, the examples
     (never data, as ``validation.NOT_DATA_GRAPHS`` says) and the loaded graphs."""
@@ -450,21 +434,14 @@ class UnsupportedPayload(WriteError):
     status = 415
 
 
-#: body media types a GSP write accepts (one graph each)
-PAYLOAD_FORMATS: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+#: what a GSP write body may be (one graph each), by its media type or an alias (formats.py)
+PAYLOAD_FORMATS = (formats.TURTLE, formats.N_TRIPLES, formats.RDF_XML, formats.JSON_LD)
 
 
 def payload_format(media_type: str) -> ox.RdfFormat:
-    essence = media_type.split(";")[0].strip().lower()
-    try:
-        return PAYLOAD_FORMATS[essence]
-    except KeyError:
-        known = ", ".join(sorted(PAYLOAD_FORMATS))
-        raise UnsupportedPayload(f"unsupported Content-Type {essence or '(none)'!r}; send one of: {known}") from None
+    fmt = formats.by_media_type(media_type, PAYLOAD_FORMATS)
+    if fmt is None:
+        essence = formats.parse_content_type(media_type)[0]
+        known = ", ".join(sorted(m for f in PAYLOAD_FORMATS for m in f.media_types))
+        raise UnsupportedPayload(f"unsupported Content-Type {essence or '(none)'!r}; send one of: {known}")
+    return fmt.rdf

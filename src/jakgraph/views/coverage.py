@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from jakgraph.namespaces import PREFIXES, SENTENCE
+from jakgraph.namespaces import SENTENCE, curie
 from jakgraph.stores.bridge import select_rows
 
 SENTENCES_QUERY = """
@@ -155,11 +155,3 @@ def sentence_coverage(store: ox.Store) -> CoverageReport:
     return CoverageReport(tuple(sentences))
 
 
-def curie(iri: str) -> str:
-    """``stmt:savi-ruxolitinib`` for a project IRI; the IRI itself otherwise."""
-    best = ""
-    for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and len(namespace) > len(best) and "/" not in iri[len(namespace):]:
-            best = namespace
-            name = prefix
-    return f"{name}:{iri[len(best):]}" if best else iri

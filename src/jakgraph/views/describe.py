@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from jakgraph.namespaces import BASE, JAK, PREFIXES
+from jakgraph.namespaces import BASE, JAK, PREFIXES, curie
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
@@ -98,14 +98,21 @@ def describe(store: ox.Store, iri: ox.NamedNode) -> list[ox.Triple]:
     return list(result)
 
 
+_IMPLICIT_DATATYPES = frozenset({"http://www.w3.org/2001/XMLSchema#string",
+                                 "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"})
+
+
 def used_prefixes(triples: Iterable[ox.Triple]) -> dict[str, str]:
-    """The project prefixes that some IRI of the triples starts with (for tidy Turtle and RDF/XML)."""
+    """The project prefixes that some IRI of the triples starts with (for tidy Turtle and RDF/XML).
+
+    Datatypes count only where the serialisation writes them (not ``xsd:string`` or language strings).
+    """
     iris: set[str] = set()
     for triple in triples:
         for term in (triple.subject, triple.predicate, triple.object):
             if isinstance(term, ox.NamedNode):
                 iris.add(term.value)
-            elif isinstance(term, ox.Literal):
+            elif isinstance(term, ox.Literal) and term.datatype.value not in _IMPLICIT_DATATYPES:
                 iris.add(term.datatype.value)
     return {name: ns for name, ns in PREFIXES.items() if any(i.startswith(ns) for i in iris)}
 
@@ -113,18 +120,6 @@ def used_prefixes(triples: Iterable[ox.Triple]) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------------
 # Reading values for pages
 # --------------------------------------------------------------------------------------------------------
-
-
-def curie(iri: str) -> str:
-    """The shortest project CURIE for an IRI, or the IRI itself."""
-    best = ""
-    best_name = ""
-    for name, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            local = iri[len(ns):]
-            if local and "/" not in local and "#" not in local:
-                best, best_name = ns, name
-    return f"{best_name}:{iri[len(best):]}" if best else iri
 
 
 def local_path(iri: str) -> str | None:

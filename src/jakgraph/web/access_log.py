@@ -20,6 +20,8 @@ from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jakgraph.formats import parse_content_type
+
 LOGGER_NAME = "jakgraph.access"
 log = logging.getLogger(LOGGER_NAME)
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
@@ -74,7 +76,7 @@ class AccessLogMiddleware:
         incoming = headers.get("x-request-id", "")
         rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = rid
-        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type = parse_content_type(headers.get("content-type"))[0]
         keep_body = scope.get("method") == "POST" and content_type in _SPARQL_BODY_TYPES
         body = bytearray()
         status = 500

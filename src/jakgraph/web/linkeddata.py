@@ -2,8 +2,8 @@
 
 A request for ``/<path>`` is about the IRI ``https://w3id.org/jakgraph/<path>``. The representation is
 chosen by a file extension (``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.html``) or else by the Accept
-header with its q-values; HTML when the client accepts anything. Every answer names its alternates in a
-``Link`` header; negotiated answers say ``Vary: Accept``.
+header, by the one negotiator (``negotiation.py``); HTML when the client accepts anything. Every answer
+names its alternates in a ``Link`` header; negotiated answers say ``Vary: Accept``.
 """
 from __future__ import annotations
 
@@ -14,104 +14,57 @@ import pyoxigraph as ox
 from fastapi import Request
 from fastapi.responses import Response
 
-from jakgraph.views.describe import describe, exists, used_prefixes
+from jakgraph import formats
+from jakgraph.formats import ResultFormat
 from jakgraph.namespaces import BASE, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from jakgraph.views.describe import describe, exists, used_prefixes
+from jakgraph.web.negotiation import choose
 
 
 @dataclass(frozen=True)
 class Representation:
+    """One way to serve a resource: the HTML page, or an RDF format of ``formats.py``."""
+
     name: str
-    media_type: str
-    extension: str
     title: str
-    rdf_format: ox.RdfFormat | None  # None for HTML
+    extension: str
+    media_types: tuple[str, ...]     # canonical first, then the aliases that select it in Accept
+    format: ResultFormat | None      # None for HTML
+
+    @property
+    def media_type(self) -> str:
+        return self.media_types[0]
 
     @property
     def content_type(self) -> str:
-        charset = "; charset=utf-8" if self.media_type.startswith("text/") or self.extension == "jsonld" else ""
-        return self.media_type + charset
+        return self.format.content_type if self.format is not None else "text/html; charset=utf-8"
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat | None:
+        return self.format.rdf if self.format is not None else None
 
 
-HTML = Representation("html", "text/html", "html", "HTML", None)
-TURTLE = Representation("turtle", "text/turtle", "ttl", "Turtle", ox.RdfFormat.TURTLE)
-JSON_LD = Representation("jsonld", "application/ld+json", "jsonld", "JSON-LD", ox.RdfFormat.JSON_LD)
-N_TRIPLES = Representation("ntriples", "application/n-triples", "nt", "N-Triples", ox.RdfFormat.N_TRIPLES)
-RDF_XML = Representation("rdfxml", "application/rdf+xml", "rdf", "RDF/XML", ox.RdfFormat.RDF_XML)
+def _rdf(name: str, fmt: ResultFormat, *more_aliases: str) -> Representation:
+    return Representation(name, fmt.title, fmt.extension, (*fmt.media_types, *more_aliases), fmt)
+
+
+HTML = Representation("html", "HTML", "html", ("text/html", "application/xhtml+xml"), None)
+TURTLE = _rdf("turtle", formats.TURTLE, "text/n3")  # N3 readers read Turtle: served for text/n3 too
+JSON_LD = _rdf("jsonld", formats.JSON_LD)
+N_TRIPLES = _rdf("ntriples", formats.N_TRIPLES)
+RDF_XML = _rdf("rdfxml", formats.RDF_XML)
 
 #: server preference order (used to break ties between equally acceptable types)
 REPRESENTATIONS: tuple[Representation, ...] = (HTML, TURTLE, JSON_LD, N_TRIPLES, RDF_XML)
 RDF_REPRESENTATIONS: tuple[Representation, ...] = REPRESENTATIONS[1:]
 BY_EXTENSION: dict[str, Representation] = {r.extension: r for r in REPRESENTATIONS}
-#: media types that mean one of ours
-MEDIA_TYPES: dict[str, Representation] = {
-    **{r.media_type: r for r in REPRESENTATIONS},
-    "application/xhtml+xml": HTML,
-    "application/x-turtle": TURTLE,
-    "text/n3": TURTLE,
-    "application/json": JSON_LD,
-    "text/plain": N_TRIPLES,
-    "application/xml": RDF_XML,
-    "text/xml": RDF_XML,
-}
 
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%/-]+$")
 
 
-def parse_accept(header: str | None) -> list[tuple[str, float, int]]:
-    """(media range, q, position) for each entry of an Accept header; malformed q counts as 0."""
-    if not header:
-        return [("*/*", 1.0, 0)]
-    ranges = []
-    for position, item in enumerate(header.split(",")):
-        fields = [f.strip() for f in item.split(";")]
-        media = fields[0].lower()
-        if not media:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value.strip())))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q, position))
-    return ranges or [("*/*", 1.0, 0)]
-
-
 def negotiate(header: str | None, offered: tuple[Representation, ...] = REPRESENTATIONS) -> Representation | None:
-    """The offered representation the Accept header prefers, or None when none is acceptable.
-
-    Each representation takes the q of the most specific range that matches it (its own type or an alias,
-    then ``type/*``, then ``*/*``); the highest q wins; ties go to the type the client named first, then to
-    the server's order (HTML first, so a bare ``*/*`` gets the page).
-    """
-    ranges = parse_accept(header)
-    best: tuple[float, int, int, int] | None = None
-    chosen: Representation | None = None
-    for preference, rep in enumerate(offered):
-        aliases = {m for m, r in MEDIA_TYPES.items() if r is rep}
-        match: tuple[int, float, int] | None = None  # (specificity, q, position)
-        for media, q, position in ranges:
-            if media == rep.media_type:
-                specificity = 3
-            elif media in aliases:
-                specificity = 2
-            elif media.endswith("/*") and media != "*/*" and any(a.startswith(media[:-1]) for a in aliases):
-                specificity = 1
-            elif media == "*/*":
-                specificity = 0
-            else:
-                continue
-            if match is None or specificity > match[0]:
-                match = (specificity, q, position)
-        if match is None or match[1] <= 0:
-            continue
-        specificity, q, position = match
-        key = (q, 1 if specificity >= 2 else 0, -position, -preference)
-        if best is None or key > best:
-            best, chosen = key, rep
-    return chosen
+    """The offered representation the Accept header prefers (``negotiation.choose``'s rules), or None."""
+    return choose(header, offered, [rep.media_types for rep in offered])
 
 
 @dataclass
@@ -192,7 +145,9 @@ ONTOLOGY_IRI_NODE = ox.NamedNode(str(ONTOLOGY_IRI))
 def serialise(triples: list[ox.Triple], rep: Representation) -> bytes:
     assert rep.rdf_format is not None
     prefixes = used_prefixes(triples) if rep in (TURTLE, RDF_XML) else None
-    return ox.serialize(triples, format=rep.rdf_format, prefixes=prefixes)
+    body = ox.serialize(triples, format=rep.rdf_format, prefixes=prefixes)
+    assert body is not None  # no output file given: the bytes come back
+    return body
 
 
 def rdf_response(request: Request, triples: list[ox.Triple], rep: Representation,

@@ -1,9 +1,17 @@
 """Content negotiation: the ``Accept`` header with q-values, and the ``format=`` parameter that overrides it.
 
-RFC 9110 rules: each offered media type gets the q-value of the most specific range that matches it
-(``text/csv`` beats ``text/*`` beats ``*/*``); q=0 means "not this"; among equal q-values the type the
-client named most specifically wins, then the server's order. A missing or empty ``Accept`` accepts
-anything (the server's first choice).
+The one negotiator: /sparql, /store, dereferencing, /prefixes, /.well-known/void and write reports all
+choose through :func:`choose` (or :func:`choose_format` over ``formats.py``). RFC 9110 rules: each offered
+media type gets the q-value of the most specific range that matches it (``text/csv`` beats ``text/*``
+beats ``*/*``); q=0 means "not this". The tie-break, documented once: among equal q-values the offer the
+client named explicitly (its type or an alias) beats one it reached by a wildcard, and then the server's
+order wins; the order of entries in the header carries no meaning (RFC 9110 gives it none, and clients
+list types in no agreed order). A missing or empty ``Accept`` accepts anything (the server's first choice).
+
+Kept by hand because no well-kept library fits: Starlette has no negotiator; werkzeug's ``MIMEAccept``
+brings Flask's toolkit and knows no aliases; python-mimeparse is barely maintained and breaks ties by
+the last offer. The alias rules (``application/json`` for JSON results, wildcards on canonical types
+only) are jakgraph's own.
 """
 from __future__ import annotations
 
@@ -12,11 +20,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TypeVar
 
-from jakgraph.formats import ResultFormat, by_name
 from jakgraph.errors import NotAcceptable
+from jakgraph.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS, ResultFormat, by_media_type, by_name, parse_content_type
 from jakgraph.web.protocol import RequestError
 
-__all__ = ["Offer", "MediaRange", "choose", "choose_format", "not_acceptable", "offer_quality", "parse_accept", "quality"]
+__all__ = ["MediaRange", "Offer", "choose", "choose_format", "not_acceptable", "offer_named", "offer_quality",
+           "parse_accept", "quality"]
 
 T = TypeVar("T")
 
@@ -41,10 +50,19 @@ class MediaRange:
 
 @dataclass(frozen=True)
 class Offer:
-    """Something the server can send: its media types (the first is the canonical one) and a value."""
+    """Something the server can send: its media types (the first is the canonical one), a value, and the
+    short names that select it in ``format=``."""
 
     media_types: tuple[str, ...]
     value: object
+    names: tuple[str, ...] = ()
+
+
+def offer_named(offers: Sequence[Offer], format_param: str) -> Offer | None:
+    """The offer a ``format=`` value names: one of its short names or media types (any case), else None."""
+    value = format_param.strip().lower()
+    media = parse_content_type(value)[0] if "/" in value else None
+    return next((o for o in offers if value in o.names or media in o.media_types), None)
 
 
 @lru_cache(maxsize=256)
@@ -58,18 +76,14 @@ def parse_accept(header: str | None) -> tuple[MediaRange, ...]:
         return (MediaRange("*", "*", 1.0),)
     ranges: list[MediaRange] = []
     for entry in header.split(","):
-        media, *params = entry.split(";")
-        kind, slash, sub = media.strip().lower().partition("/")
+        media, params = parse_content_type(entry)
+        kind, slash, sub = media.partition("/")
         if not slash or not kind or not sub or (kind == "*" and sub != "*"):
             continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = min(max(float(value.strip()), 0.0), 1.0)
-                except ValueError:
-                    q = 0.0
+        try:
+            q = min(max(float(params.get("q", "1")), 0.0), 1.0)
+        except ValueError:
+            q = 0.0
         ranges.append(MediaRange(kind, sub, q))
     return tuple(ranges) if ranges else (MediaRange("*", "*", 1.0),)
 
@@ -140,26 +154,19 @@ def choose_format(offered: tuple[ResultFormat, ...], accept: str | None,
         if not value:
             continue
         if "/" in value:
-            media_type = value.split(";")[0].strip()
-            for fmt in offered:
-                if media_type in fmt.media_types:
-                    return fmt
-            known = known or _known_media_type(media_type)
+            fmt = by_media_type(value, offered)
+            if fmt is not None:
+                return fmt
+            known = known or by_media_type(value, (*SOLUTIONS_FORMATS, *GRAPH_FORMATS)) is not None
             continue
         fmt = by_name(family, value)
         if fmt is not None and fmt in offered:
             return fmt
         known = known or by_name("solutions", value) is not None or by_name("graph", value) is not None
     if not known:
-        raise RequestError(f"format={format_param!r} names no format this endpoint knows "
-                           "(json, xml, csv, tsv, ttl, nt, rdfxml, jsonld, nq, trig, n3, or a media type)")
+        listing = ", ".join(dict.fromkeys(fmt.name for fmt in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS)))
+        raise RequestError(f"format={format_param!r} names no format this endpoint knows ({listing}, or a media type)")
     return None
-
-
-def _known_media_type(media_type: str) -> bool:
-    from jakgraph.formats import GRAPH_FORMATS, SOLUTIONS_FORMATS
-
-    return any(media_type in fmt.media_types for fmt in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS))
 
 
 def not_acceptable(what: str, offered: Sequence[ResultFormat], accept: str | None,

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
+from jakgraph.formats import parse_content_type
 from jakgraph.errors import (
     EngineUnavailable,
     FormatNotSupported,
@@ -77,7 +78,7 @@ def parse_post(query_string: bytes, content_type: str | None, body: bytes) -> Sp
     if not content_type or not content_type.strip():
         raise RequestError(f"a POST needs a Content-Type: {FORM} (with query=…) or {SPARQL_QUERY} "
                            "(the query as the body)")
-    media_type, charset = _media_type(content_type)
+    media_type, charset = media_type_and_charset(content_type)
     if media_type == FORM:
         _require_utf8(charset)
         text = _utf8(body, "form body")
@@ -98,14 +99,11 @@ def parse_post(query_string: bytes, content_type: str | None, body: bytes) -> Sp
     )
 
 
-def _media_type(content_type: str) -> tuple[str, str | None]:
-    media, *params = content_type.split(";")
-    charset = None
-    for param in params:
-        name, _, value = param.strip().partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return media.strip().lower(), charset
+def media_type_and_charset(content_type: str | None) -> tuple[str, str | None]:
+    """(media type, charset in lower case or None) of a Content-Type value (``formats.parse_content_type``)."""
+    media, params = parse_content_type(content_type)
+    charset = params.get("charset")
+    return media, charset.lower() if charset is not None else None
 
 
 def _require_utf8(charset: str | None) -> None:

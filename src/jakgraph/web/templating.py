@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from jakgraph.settings import Settings
-from jakgraph.views.describe import curie
+from jakgraph.namespaces import curie
 
 WEB_DIR = Path(str(resources.files("jakgraph") / "web"))
 TEMPLATES_DIR = WEB_DIR / "templates"

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import Dataset
 
 from jakgraph.errors import JakgraphError
+from jakgraph.formats import TURTLE
 from jakgraph.stores.writer import CommitResult, GraphWriter, WriteError, WriteNotConforming
 from jakgraph.web import access_log
 from jakgraph.web.guards import error_body
@@ -120,7 +121,7 @@ def committed(request: Request, result: CommitResult, status: int = 200,
 def prefers_turtle(accept: str | None) -> bool:
     """True when the client ranks Turtle above JSON (q-values honoured); JSON on a tie or no preference."""
     offers = ("json", "turtle")
-    types = [("application/json", "application/problem+json"), ("text/turtle", "application/x-turtle")]
+    types = [("application/json", "application/problem+json"), TURTLE.media_types]
     return choose(accept, offers, types) == "turtle"
 
 
@@ -128,8 +129,8 @@ def report_response(request: Request, err: WriteNotConforming) -> Response:
     """422 with the SHACL validation report: Turtle if the client prefers it, JSON otherwise."""
     outcome = err.outcome
     if prefers_turtle(request.headers.get("accept")):
-        payload = outcome.report_graph.serialize(format="turtle", encoding="utf-8")
-        return Response(payload, status_code=422, media_type="text/turtle; charset=utf-8",
+        payload = outcome.report_graph.serialize(format=TURTLE.rdflib, encoding="utf-8")
+        return Response(payload, status_code=422, media_type=TURTLE.content_type,
                         headers={"Vary": "Accept"})
     body = error_body(422, str(err), access_log.request_id(request.scope))
     body["conforms"] = False

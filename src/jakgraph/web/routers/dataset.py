@@ -5,13 +5,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from jakgraph import paths
+from jakgraph.formats import TURTLE
 from jakgraph.publish.void import cached_void, dumps, statistics, void_document_url, void_iri
 from jakgraph.web import linkeddata as ld
 from jakgraph.web.templating import render
 
 router = APIRouter(tags=["dataset description"])
-
-_RDFLIB_FORMATS = {"turtle": "turtle", "jsonld": "json-ld", "ntriples": "nt", "rdfxml": "xml"}
 
 
 @router.api_route("/.well-known/void", methods=["GET", "HEAD"], response_class=HTMLResponse,
@@ -51,8 +50,9 @@ def _serve(request: Request, rep: ld.Representation | None, *, negotiated: bool)
             "stats": statistics(store),
             "subsets": subsets,
             "dumps": dumps(paths.DIST_DIR),
-            "turtle": graph.serialize(format="turtle"),
+            "turtle": graph.serialize(format=TURTLE.rdflib),
             "formats": ld.RDF_REPRESENTATIONS,
         }, headers=headers)
-    body = graph.serialize(format=_RDFLIB_FORMATS[rep.name], encoding="utf-8")
+    assert rep.format is not None
+    body = graph.serialize(format=rep.format.rdflib, encoding="utf-8")
     return Response(b"" if request.method == "HEAD" else body, media_type=rep.content_type, headers=headers)

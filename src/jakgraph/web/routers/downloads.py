@@ -8,14 +8,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from jakgraph import paths
-from jakgraph.publish.void import DUMP_MEDIA_TYPES, dumps
+from jakgraph.publish.void import DUMP_FORMATS, dumps
 from jakgraph.web.templating import render
 
 router = APIRouter(tags=["downloads"])
 
 
 def _files() -> dict[str, str]:
-    """name -> media type of every servable file in dist/ (dumps and their .sha256)."""
+    """name -> Content-Type of every servable file in dist/ (dumps and their .sha256)."""
     folder = paths.DIST_DIR
     if not folder.is_dir():
         return {}
@@ -24,10 +24,10 @@ def _files() -> dict[str, str]:
         if not path.is_file():
             continue
         ext = path.suffix.lstrip(".")
-        if ext in DUMP_MEDIA_TYPES:
-            files[path.name] = DUMP_MEDIA_TYPES[ext]
-        elif ext == "sha256" and path.with_suffix("").suffix.lstrip(".") in DUMP_MEDIA_TYPES:
-            files[path.name] = "text/plain"
+        if ext in DUMP_FORMATS:
+            files[path.name] = DUMP_FORMATS[ext].content_type
+        elif ext == "sha256" and path.with_suffix("").suffix.lstrip(".") in DUMP_FORMATS:
+            files[path.name] = "text/plain; charset=utf-8"
     return files
 
 
@@ -47,8 +47,5 @@ def download_file(name: str) -> Response:
     files = _files()
     if name not in files:
         return PlainTextResponse(f"404 Not Found: no dump named {name!r}; see /download/\n", status_code=404)
-    media = files[name]
-    if media.startswith("text/") or media == "application/n-triples":
-        media += "; charset=utf-8"
-    return FileResponse(paths.DIST_DIR / name, media_type=media,
+    return FileResponse(paths.DIST_DIR / name, media_type=files[name],
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})

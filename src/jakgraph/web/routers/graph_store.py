@@ -17,8 +17,10 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from jakgraph.errors import JakgraphError
-from jakgraph.namespaces import PREFIXES
-from jakgraph.stores.writer import GraphName, parse_graph_payload
+from jakgraph.namespaces import expand
+from jakgraph.formats import ResultFormat
+from jakgraph.views.describe import used_prefixes
+from jakgraph.stores.writer import PAYLOAD_FORMATS, GraphName, parse_graph_payload
 from jakgraph.web.auth import writes_enabled
 from jakgraph.web.negotiation import choose
 from jakgraph.web.writing import (
@@ -34,13 +36,8 @@ from jakgraph.web.writing import (
 
 router = APIRouter(tags=["graph store"])
 
-#: what GET can answer with, in order of preference when the client does not care
-RESULT_FORMATS: list[tuple[str, ox.RdfFormat]] = [
-    ("text/turtle", ox.RdfFormat.TURTLE),
-    ("application/n-triples", ox.RdfFormat.N_TRIPLES),
-    ("application/rdf+xml", ox.RdfFormat.RDF_XML),
-    ("application/ld+json", ox.RdfFormat.JSON_LD),
-]
+#: what GET can answer with (and a write may send: ``writer.PAYLOAD_FORMATS``), in order of preference
+RESULT_FORMATS = PAYLOAD_FORMATS
 WRITES_OFF = ("curator writes are off on this server (start it with --update-token-file FILE or "
               "JAKGRAPH_UPDATE_TOKEN); GET and HEAD still read graphs")
 _GRAPH_PARAMS = {"graph": {"name": "graph", "in": "query", "required": False, "schema": {"type": "string"},
@@ -48,7 +45,7 @@ _GRAPH_PARAMS = {"graph": {"name": "graph", "in": "query", "required": False, "s
                  "default": {"name": "default", "in": "query", "required": False, "schema": {"type": "string"},
                              "allowEmptyValue": True, "description": "present: the default graph"}}
 _OPENAPI = {"parameters": list(_GRAPH_PARAMS.values())}
-_BODY = {"requestBody": {"content": {media: {"schema": {"type": "string"}} for media, _ in RESULT_FORMATS}}}
+_BODY = {"requestBody": {"content": {media: {"schema": {"type": "string"}} for media in (f.media_type for f in RESULT_FORMATS)}}}
 
 
 class _BadRequest(Exception):
@@ -69,9 +66,7 @@ def _target(request: Request) -> GraphName:
     if default:
         return ox.DefaultGraph()
     value = graphs[0].strip()
-    prefix, _, local = value.partition(":")
-    if prefix in PREFIXES and not local.startswith("//"):
-        value = PREFIXES[prefix] + local
+    value = expand(value) or value
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
         raise _BadRequest(400, f"?graph must be an absolute IRI (got {graphs[0]!r})")
     try:
@@ -80,34 +75,29 @@ def _target(request: Request) -> GraphName:
         raise _BadRequest(400, f"?graph is not a valid IRI: {graphs[0]!r}") from None
 
 
-def _negotiate(accept: str | None) -> tuple[str, ox.RdfFormat] | None:
-    """The graph format the client prefers (q-values honoured), or None when it accepts none."""
-    return choose(accept, RESULT_FORMATS, [(name,) for name, _ in RESULT_FORMATS])
+def _negotiate(accept: str | None) -> ResultFormat | None:
+    """The graph format the client prefers (q-values honoured), or None when it accepts none.
+
+    Canonical media types only, no aliases: a browser's ``application/xml;q=0.9`` must not win RDF/XML
+    over Turtle here (the Service Description does the same).
+    """
+    return choose(accept, RESULT_FORMATS, [(f.media_type,) for f in RESULT_FORMATS])
 
 
-def _read(store: ox.Store, graph: GraphName, fmt: ox.RdfFormat) -> bytes | None:
+def _read(store: ox.Store, graph: GraphName, fmt: ResultFormat) -> bytes | None:
     exists = isinstance(graph, ox.DefaultGraph) or store.contains_named_graph(graph) or next(
         iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
     if not exists:
         return None
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)]
-    prefixes = _used_prefixes(triples) if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else None
+    prefixes = used_prefixes(triples) if fmt.name in ("ttl", "rdfxml") else None
     if prefixes:
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt)
-
-
-def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
-    iris = {t.value for triple in triples for t in (triple.subject, triple.predicate, triple.object)
-            if isinstance(t, ox.NamedNode)}
-    iris |= {t.datatype.value for triple in triples for t in (triple.object,)
-             if isinstance(t, ox.Literal) and t.datatype.value != "http://www.w3.org/2001/XMLSchema#string"
-             and not t.language}
-    return {name: ns for name, ns in PREFIXES.items() if any(iri.startswith(ns) for iri in iris)}
+        return ox.serialize(triples, format=fmt.rdf, prefixes=prefixes)
+    return ox.serialize(triples, format=fmt.rdf)
 
 
 @router.api_route("/store", methods=["GET", "HEAD"], summary="Read one graph (Graph Store Protocol)",
-                  responses={200: {"content": {m: {} for m, _ in RESULT_FORMATS}}, 400: {}, 404: {}, 406: {}},
+                  responses={200: {"content": {f.media_type: {} for f in RESULT_FORMATS}}, 400: {}, 404: {}, 406: {}},
                   openapi_extra=_OPENAPI)
 async def store_get(request: Request) -> Response:
     if not store_is_local(request):
@@ -118,14 +108,12 @@ async def store_get(request: Request) -> Response:
         return error(request, err.status, str(err))
     chosen = _negotiate(request.headers.get("accept"))
     if chosen is None:
-        known = ", ".join(m for m, _ in RESULT_FORMATS)
+        known = ", ".join(f.media_type for f in RESULT_FORMATS)
         return error(request, 406, f"cannot answer in the formats you accept; choose one of: {known}")
-    media, fmt = chosen
-    payload = await run_in_threadpool(_read, request.app.state.jak.graph.store, graph, fmt)
+    payload = await run_in_threadpool(_read, request.app.state.jak.graph.store, graph, chosen)
     if payload is None:
         return error(request, 404, f"no graph <{graph.value}>" if isinstance(graph, ox.NamedNode) else "no graph")
-    charset = "; charset=utf-8" if media != "application/ld+json" else ""
-    return Response(payload, media_type=media + charset, headers={"Vary": "Accept"})
+    return Response(payload, media_type=chosen.content_type, headers={"Vary": "Accept"})
 
 
 def _write_guard(request: Request) -> Response | None:

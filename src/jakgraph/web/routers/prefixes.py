@@ -13,8 +13,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import Graph, URIRef
 
+from jakgraph.formats import JSON_LD, TURTLE
 from jakgraph.namespaces import PREFIXES, sparql_prologue
-from jakgraph.web.negotiation import Offer, choose
+from jakgraph.web.negotiation import Offer, choose, offer_named
 from jakgraph.web.routers.sparql import CORS_HEADERS
 
 __all__ = ["router"]
@@ -22,15 +23,13 @@ __all__ = ["router"]
 router = APIRouter(tags=["SPARQL 1.1 Protocol"])
 
 _OFFERS = (
-    Offer(("application/json",), "json"),
-    Offer(("application/ld+json",), "jsonld"),
-    Offer(("text/turtle",), "ttl"),
-    Offer(("text/html", "application/xhtml+xml"), "html"),
-    Offer(("text/plain",), "txt"),
-    Offer(("application/sparql-query",), "sparql"),
+    Offer(("application/json",), "json", ("json",)),
+    Offer((JSON_LD.media_type,), "jsonld", ("jsonld", "json-ld")),
+    Offer((TURTLE.media_type,), "ttl", ("ttl", "turtle")),
+    Offer(("text/html", "application/xhtml+xml"), "html", ("html",)),
+    Offer(("text/plain",), "txt", ("txt", "text", "plain")),
+    Offer(("application/sparql-query",), "sparql", ("sparql", "rq")),
 )
-_NAMES = {"json": "json", "jsonld": "jsonld", "json-ld": "jsonld", "ttl": "ttl", "turtle": "ttl",
-          "html": "html", "txt": "txt", "text": "txt", "plain": "txt", "sparql": "sparql", "rq": "sparql"}
 _MEDIA = {offer.value: offer.media_types[0] for offer in _OFFERS}
 
 
@@ -38,7 +37,7 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
     if kind == "json":
         return json.dumps(PREFIXES, indent=2).encode(), "application/json"
     if kind == "jsonld":
-        return json.dumps({"@context": PREFIXES}, indent=2).encode(), "application/ld+json"
+        return json.dumps({"@context": PREFIXES}, indent=2).encode(), JSON_LD.content_type
     if kind == "ttl":
         from jakgraph.web.service_description import add_prefix_declarations
 
@@ -46,7 +45,7 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
         for name, namespace in PREFIXES.items():
             graph.bind(name, namespace, override=True, replace=True)
         add_prefix_declarations(graph, URIRef(prefixes_url))
-        return graph.serialize(format="turtle", encoding="utf-8"), "text/turtle; charset=utf-8"
+        return graph.serialize(format=TURTLE.rdflib, encoding="utf-8"), TURTLE.content_type
     if kind == "sparql":
         return sparql_prologue().encode(), "application/sparql-query; charset=utf-8"
     width = max(len(name) for name in PREFIXES) + 1
@@ -68,10 +67,10 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
 def prefixes(request: Request, format: str | None = None) -> Response:  # noqa: A002 - the protocol's name
     headers = {**CORS_HEADERS, "Vary": "Accept"}
     if format is not None:
-        kind = _NAMES.get(format.lower()) or next(
-            (o.value for o in _OFFERS if format.lower() in o.media_types), None)
+        named = offer_named(_OFFERS, format)
+        kind = named.value if named is not None else None
         if kind is None:
-            known = ", ".join(sorted(_NAMES))
+            known = ", ".join(sorted(name for o in _OFFERS for name in o.names))
             return Response(f"format={format!r} is not one of: {known}\n", status_code=400, headers=headers,
                             media_type="text/plain; charset=utf-8")
     else:

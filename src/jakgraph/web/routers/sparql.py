@@ -44,7 +44,6 @@ _POLICY_CACHE_SIZE = 4096
 #: Service Description formats: RDF/XML only for its own media type, so that a browser (which accepts
 #: application/xml) gets Turtle
 SD_FORMATS = (TURTLE, dataclasses.replace(RDF_XML, aliases=()), JSON_LD, N_TRIPLES)
-_RDFLIB_FORMAT = {"ttl": "turtle", "rdfxml": "xml", "jsonld": "json-ld", "nt": "nt"}
 
 _RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "the result, in the negotiated format", "content": {
@@ -149,7 +148,7 @@ async def _service_description(request: Request, format_param: str | None) -> Re
         if stats is None:
             stats = cache[stats_key] = await dataset_stats(state.engine)  # type: ignore[assignment]
         graph = describe_service(endpoint, prefixes_url, stats, state.settings)  # type: ignore[arg-type]
-        body = await run_in_threadpool(graph.serialize, format=_RDFLIB_FORMAT[fmt.name], encoding="utf-8")
+        body = await run_in_threadpool(graph.serialize, format=fmt.rdflib, encoding="utf-8")
         if len(cache) > 64:
             cache.clear()
         cache[key] = body

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jakgraph.errors import JakgraphError
 from jakgraph.web.auth import writes_enabled
+from jakgraph.web.protocol import media_type_and_charset
 from jakgraph.web.writing import (
     REMOTE,
     committed,
@@ -76,7 +77,7 @@ async def update_post(request: Request) -> Response:
     settings = request.app.state.jak.settings
     body = await read_body(request, settings.max_query_bytes, "update")
     content_type = request.headers.get("content-type", "")
-    essence, charset = _media_type(content_type)
+    essence, charset = media_type_and_charset(content_type)
     url_params = parse_qs(request.url.query, keep_blank_values=True)
     if essence == FORM:
         try:
@@ -116,13 +117,3 @@ async def update_post(request: Request) -> Response:
     except JakgraphError as err:
         return refused(request, err)
     return committed(request, result)
-
-
-def _media_type(header: str) -> tuple[str, str | None]:
-    parts = [p.strip() for p in header.split(";")]
-    charset = None
-    for param in parts[1:]:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    return parts[0].lower(), charset
