@@ -177,6 +177,29 @@ def test_every_module_imports_first_in_a_fresh_interpreter() -> None:
     assert len(names) > 50
 
 
+#: module -> heavy modules its lazy imports keep out of a fresh interpreter that imports only it
+LAZY_PAYS = {
+    "jakgraph.cli.load": ("pyshacl", "rdflib.plugins.sparql", "fastapi"),  # via stores.ondisk
+    "jakgraph.cli.serve": ("fastapi", "uvicorn", "pyshacl"),
+}
+
+
+def test_the_lazy_imports_keep_heavy_modules_out() -> None:
+    """What the ``# lazy:`` reasons in stores/ondisk.py and cli/serve.py claim: `jakgraph load` starts
+    without pyshacl and rdflib's SPARQL engine, and `jakgraph --help` does not load the web stack for serve."""
+    script = (
+        "import importlib, json, sys\n"
+        "name, heavy = sys.argv[1], json.loads(sys.argv[2])\n"
+        "importlib.import_module(name)\n"
+        "print(json.dumps([h for h in heavy if h in sys.modules]))\n"
+    )
+    for name, heavy in LAZY_PAYS.items():
+        done = subprocess.run([sys.executable, "-c", script, name, json.dumps(heavy)], capture_output=True,
+                              text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert json.loads(done.stdout.strip().splitlines()[-1]) == [], f"importing {name} loads these"
+
+
 def _is_lazy_worthy(target: str) -> bool:
     """A jakgraph module or a third-party one: what an import inside a function must give a reason for."""
     top = target.split(".")[0]
