@@ -10,6 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from jakgraph import paths
+from jakgraph.build import pipeline
 from jakgraph.stores import ondisk as persist
 from jakgraph.stores.loaded import StoreInUse, load_file, loaded_graphs
 from jakgraph.namespaces import LETTER_GRAPH
@@ -83,7 +84,7 @@ def test_reopen_without_reload(sources: Path, tmp_path: Path, monkeypatch: pytes
     def no_build(**_: object) -> None:
         raise AssertionError("the store was rebuilt although the sources did not change")
 
-    monkeypatch.setattr(persist, "build_graph", no_build)
+    monkeypatch.setattr(pipeline, "build_graph", no_build)
     again = open_persistent(directory)
     assert again.status == "reused"
     assert len(again.store) == quads and _letter_count(again.store) == letter

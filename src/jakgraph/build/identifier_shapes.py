@@ -137,7 +137,7 @@ def _target(graph: Graph, shape: URIRef, body: str) -> None:
     graph.add((target, SH.select, Literal(f"\n        SELECT DISTINCT $this WHERE {{{body}\n        }}")))
 
 
-def build_graph(prefixes: list[Prefix] | None = None) -> Graph:
+def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
     """The identifier shapes as an rdflib graph."""
     everything = prefixes if prefixes is not None else read_prefixes()
     graph = Graph()
@@ -216,7 +216,7 @@ def build_graph(prefixes: list[Prefix] | None = None) -> Graph:
 
 def render(prefixes: list[Prefix] | None = None) -> str:
     """The Turtle text of shapes/identifiers.ttl."""
-    body = build_graph(prefixes).serialize(format="turtle")
+    body = generate_shapes(prefixes).serialize(format="turtle")
     return HEADER + "\n" + body
 
 
@@ -246,4 +246,4 @@ if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
 
-__all__ = ["Prefix", "read_prefixes", "build_graph", "render", "main"]
+__all__ = ["Prefix", "read_prefixes", "generate_shapes", "render", "main"]

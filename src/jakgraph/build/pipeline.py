@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Dataset
+from rdflib import Dataset, Graph
 
 from jakgraph import paths
 from jakgraph.build.derive import materialise
@@ -14,7 +14,7 @@ from jakgraph.publish.kgx import write_kgx
 from jakgraph.namespaces import DERIVED_GRAPH
 from jakgraph.build.sources import load_curated
 from jakgraph.stores.bridge import dataset_to_store, graph_into
-from jakgraph.build.validation import ValidationOutcome, require_conformance
+from jakgraph.build.validation import ValidationOutcome, require_conformance, validate_dataset
 
 
 @dataclass
@@ -36,6 +36,13 @@ def build_graph(*, validate: bool = True) -> BuiltGraph:
     graph_into(store, ox.NamedNode(str(DERIVED_GRAPH)), dataset.graph(DERIVED_GRAPH))
     outcome = require_conformance(dataset) if validate else None
     return BuiltGraph(dataset=dataset, store=store, derived_counts=counts, validation=outcome)
+
+
+def validate_curated(shapes: Graph | None = None) -> ValidationOutcome:
+    """Build the curated graph (ontology, letter, background, derived) without refusing it, and validate it
+    against its shapes (or ``shapes``): what ``jakgraph validate`` reports."""
+    built = build_graph(validate=False)
+    return validate_dataset(built.dataset, shapes)
 
 
 def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:

@@ -6,6 +6,10 @@ derived) are merged into one Oxigraph store and handed to pyshacl's Oxigraph bac
 ontology is part of the data graph. Oxigraph evaluates the SHACL-SPARQL constraints natively, which keeps
 a full validation well under the two-second budget (rdflib would re-parse each query for every focus node).
 
+The speed-ups for pyshacl's internals live, fenced to the pyshacl releases they were written for, in
+``shacl_speedups``; ``validate_store`` installs them before its first run. (Building *and* validating the
+curated graph is ``pipeline.validate_curated``: the pipeline calls this module, never the other way round.)
+
 A report *conforms* when it has no ``sh:Violation``; ``sh:Warning`` and ``sh:Info`` results are reported
 but never stop a build.
 """
@@ -36,6 +40,7 @@ from jakgraph.namespaces import (
     PREFIXES,
     SHAPES_GRAPH,
 )
+from jakgraph.build import shacl_speedups
 from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
 from jakgraph.build.sources import parse_file, rdf_files
 from jakgraph.formats import GRAPH_FORMATS
@@ -124,69 +129,6 @@ def load_files(files: Sequence[Path], with_ontology: bool = True) -> Graph:
 # -- running pyshacl ------------------------------------------------------------------------------
 
 
-class _MembershipList(list):
-    """A list with set-speed ``in`` (and copies that keep it)."""
-
-    def __init__(self, items: Iterable[object] = ()) -> None:
-        super().__init__(items)
-        self._members = set(self)
-
-    def __contains__(self, item: object) -> bool:
-        return item in self._members
-
-    def copy(self) -> "_MembershipList":
-        return _MembershipList(self)
-
-    def append(self, item: object) -> None:
-        super().append(item)
-        self._members.add(item)
-
-
-def _speed_up_pyshacl() -> None:
-    """Three shims for pyshacl that change no result, only the time taken.
-
-    1. pyshacl tests a data graph's truth (``datagraph or shapes``) for every result it builds, even the
-       discarded results of an ``sh:or`` branch; an Oxigraph-backed graph answers ``len()`` with a COUNT
-       query over the whole store (tens of milliseconds). A data graph object is always "there": truthy.
-    2. pyshacl re-checks the text of a SPARQL constraint (VALUES, MINUS, SERVICE, nested SELECT, with
-       backtracking regexes) once per focus node; the text does not change, so the verdict is cached.
-    3. For every shape it evaluates (once per value node inside sh:or), pyshacl looks each of the shape's
-       predicates up in a *list* of the ~40 constraint parameters, comparing rdflib terms one by one (a
-       million comparisons per validation); the list is given set membership, keeping its order.
-    """
-    try:
-        import pyshacl.shape as pyshacl_shape
-        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
-        from pyshacl.graph_abstraction import has_oxigraph
-        from pyshacl.helper.sparql_query_helper import SPARQLQueryHelper
-    except ImportError:  # another pyshacl layout: validate unshimmed (slower, same results)
-        return
-
-    if not isinstance(getattr(pyshacl_shape, "CONSTRAINT_PARAMS", (None,))[0], _MembershipList):
-        pyshacl_shape.CONSTRAINT_PARAMS = (_MembershipList(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
-
-    if has_oxigraph:
-        from pyshacl.graph_abstraction import OxigraphDataGraph
-
-        if "__bool__" not in vars(OxigraphDataGraph):
-            OxigraphDataGraph.__bool__ = lambda self: True  # type: ignore[attr-defined]
-
-    original = SPARQLQueryHelper.check_invalid_sparql
-    if getattr(original, "_jakgraph_cached", False):
-        return
-    verdicts: dict[tuple[str, bool, frozenset[str]], bool] = {}
-
-    def check_invalid_sparql(self, sparql_text, valuenode=None, extravars=None):  # noqa: ANN001, ANN202
-        key = (sparql_text, valuenode is not None, frozenset(extravars or ()))
-        if key not in verdicts:
-            verdicts[key] = original(self, sparql_text, valuenode=valuenode, extravars=extravars)
-        return verdicts[key]
-
-    check_invalid_sparql._jakgraph_cached = True  # type: ignore[attr-defined]
-    SPARQLQueryHelper.check_invalid_sparql = check_invalid_sparql  # type: ignore[method-assign]
-
-
-_speed_up_pyshacl()
 
 
 def to_store(triples: Iterable[tuple[Node, Node, Node]]) -> ox.Store:
@@ -286,6 +228,7 @@ def validate_store(store: ox.Store, shapes: Graph, *, subject: str = "the graph"
         return ValidationOutcome(True, Graph(), "No shapes: nothing to check.", report)
     prepared = _prepare(shapes)
     summary = prepared.summary
+    shacl_speedups.install()
     with prepared.lock, _quiet_rdflib():
         _, report_graph, report_text = pyshacl_validate(
             store,
@@ -341,15 +284,6 @@ def validate_files(files: Sequence[Path], shapes: Graph | None = None) -> Valida
     shapes = shapes if shapes is not None else load_shapes()
     names = ", ".join(str(f) for f in files)
     return validate_graph(data, shapes, subject=names if len(files) <= 3 else f"{len(files)} files")
-
-
-def validate_curated(shapes: Graph | None = None) -> ValidationOutcome:
-    """Build the curated graph (ontology, letter, background, derived) without refusing it, and validate
-    it against its shapes (or ``shapes``)."""
-    from jakgraph.build.pipeline import build_graph  # build imports this module
-
-    built = build_graph(validate=False)
-    return validate_dataset(built.dataset, shapes)
 
 
 def require_conformance(dataset: Dataset) -> ValidationOutcome:

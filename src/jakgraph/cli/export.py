@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
+from rdflib import Dataset, Graph
+
 from jakgraph.build.pipeline import build_graph
-from jakgraph.publish.dumps import EXPORT_FORMATS, serialise, write_export
+from jakgraph.errors import FormatNotSupported
+from jakgraph.namespaces import GRAPH, PREFIXES
+from jakgraph.publish.dumps import EXPORT_FORMATS, export_format, serialise, write_export
+from jakgraph.publish.kgx import write_kgx
+from jakgraph.stores.ondisk import curated_dataset, open_store_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,12 +48,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dataset(args: argparse.Namespace):  # noqa: ANN202 - rdflib Dataset
+def _dataset(args: argparse.Namespace) -> Dataset:
     """The graph to export: built from the sources, or read from the on-disk store (``--store DIR``)."""
     if getattr(args, "store", None) is None:
         return build_graph(validate=False).dataset
-    from jakgraph.stores.ondisk import curated_dataset, open_store_dir
-
     store = open_store_dir(args.store, create=False)
     try:
         return curated_dataset(store)
@@ -54,15 +59,8 @@ def _dataset(args: argparse.Namespace):  # noqa: ANN202 - rdflib Dataset
         del store
 
 
-def write_by_graph(dataset, fmt_name: str, folder: Path) -> list[Path]:  # noqa: ANN001 - rdflib Dataset
+def write_by_graph(dataset: Dataset, fmt_name: str, folder: Path) -> list[Path]:
     """One file per non-empty graph: ``graph/letter`` -> ``letter.ttl``; other IRIs by a readable slug."""
-    import re
-
-    from rdflib import Dataset, Graph
-
-    from jakgraph.publish.dumps import export_format
-    from jakgraph.namespaces import GRAPH, PREFIXES
-
     fmt = export_format(fmt_name)
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -94,9 +92,6 @@ def write_by_graph(dataset, fmt_name: str, folder: Path) -> list[Path]:  # noqa:
 
 
 def _run_kgx(args: argparse.Namespace) -> int:
-    from jakgraph.errors import FormatNotSupported
-    from jakgraph.publish.kgx import write_kgx
-
     if args.output is None:
         raise FormatNotSupported("kgx writes two files: give the folder with --output DIR")
     if args.output.exists() and not args.output.is_dir():

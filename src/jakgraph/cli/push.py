@@ -8,6 +8,7 @@ from pathlib import Path
 
 from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError
+from jakgraph.stores.ondisk import open_persistent
 from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
 
 
@@ -40,8 +41,6 @@ def run(args: argparse.Namespace) -> int:
     query_url = query_endpoint_url(args.to)
     gsp_url = args.graph_store or default_graph_store_url(query_url)
     if args.store is not None:
-        from jakgraph.stores.ondisk import open_persistent
-
         store = open_persistent(args.store).store
     else:
         if args.with_loaded:

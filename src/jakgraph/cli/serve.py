@@ -81,7 +81,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         settings.cache_bytes = int(args.cache_mb * 1024 * 1024)
     token_file = getattr(args, "update_token_file", None)
     if token_file is not None:
-        from jakgraph.web.auth import read_token_file
+        from jakgraph.web.auth import read_token_file  # lazy: brings FastAPI; `jakgraph --help` imports this module
 
         settings.update_token = read_token_file(token_file)
     settings.warm_start = True
@@ -106,6 +106,7 @@ def check_port(host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: the web stack (uvicorn, FastAPI, the app) loads to serve, not when `jakgraph --help` lists commands
     import uvicorn
 
     from jakgraph.web.app import create_app

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from jakgraph.build.validation import load_shapes, validate_curated, validate_files
+from jakgraph.build.pipeline import validate_curated
+from jakgraph.build.validation import load_shapes, validate_files
 
 FORMATS = ("text", "turtle", "json")
 

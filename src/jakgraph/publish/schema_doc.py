@@ -16,9 +16,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, SKOS
 from rdflib.term import Node
 
-from jakgraph.namespaces import JAK, PREFIXES
+from jakgraph.build.pipeline import build_graph
 from jakgraph.build.report import compact, path_text
-from jakgraph.build.validation import shapes_summary
+from jakgraph.build.validation import GUARDED_GRAPHS, shapes_graph, shapes_summary, to_store
+from jakgraph.namespaces import JAK, ONTOLOGY_GRAPH, PREFIXES
 
 #: how the ontology's classes are grouped in the document, in this order (the rest go last)
 CLASS_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -443,10 +444,6 @@ def mask_examples(markdown: str) -> str:
 
 def render_curated() -> str:
     """The document for the curated graph: its shapes, its ontology and examples from its data."""
-    from jakgraph.build.pipeline import build_graph
-    from jakgraph.namespaces import ONTOLOGY_GRAPH
-    from jakgraph.build.validation import GUARDED_GRAPHS, shapes_graph, to_store
-
     built = build_graph(validate=False)
     ontology = Graph()
     for triple in built.dataset.graph(ONTOLOGY_GRAPH):

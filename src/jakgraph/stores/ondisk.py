@@ -35,21 +35,14 @@ from typing import TYPE_CHECKING, Literal
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-from jakgraph import paths
-from jakgraph.stores.loaded import StoreInUse, is_loaded_graph
+from jakgraph import __version__, paths
+from jakgraph.build.sources import curated_sources, rdf_files
 from jakgraph.errors import JakgraphError
 from jakgraph.stores.bridge import store_to_dataset
+from jakgraph.stores.loaded import StoreInUse, is_loaded_graph
 
 if TYPE_CHECKING:
-    from jakgraph.build.pipeline import BuiltGraph
-    from jakgraph.build.validation import ValidationOutcome
-
-
-def build_graph(*, validate: bool = True) -> "BuiltGraph":
-    """``build.build_graph``, imported when a store is (re)built (it brings rdflib's SPARQL and pyshacl)."""
-    from jakgraph.build.pipeline import build_graph as build
-
-    return build(validate=validate)
+    from jakgraph.build.pipeline import BuiltGraph  # imported when a store is opened (see open_persistent)
 
 STORE_SUBDIR = "oxigraph"
 SNAPSHOTS_SUBDIR = "snapshots"
@@ -85,15 +78,11 @@ def package_version() -> str:
     try:
         return version("jakgraph")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-        from jakgraph import __version__
-
         return __version__
 
 
 def curated_files() -> list[tuple[str, Path]]:
     """Every file the curated graphs are built from, as (stable name, path), sorted by name."""
-    from jakgraph.build.sources import curated_sources, rdf_files
-
     files: list[tuple[str, Path]] = []
     for source in curated_sources():
         for path in rdf_files(source.folder):
@@ -191,6 +180,10 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
     shutil.rmtree(directory / SNAPSHOTS_SUBDIR, ignore_errors=True)
     fingerprint = curated_fingerprint()
     meta = read_meta(directory)
+    # lazy: building and validating bring rdflib's SPARQL engine and pyshacl; `jakgraph load` imports this module
+    from jakgraph.build.pipeline import BuiltGraph, build_graph
+    from jakgraph.build.validation import ValidationOutcome
+
     current = (
         not rebuild
         and meta.get("format") == META_FORMAT
@@ -198,13 +191,12 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
         and (meta.get("validated") or not validate)
     )
     if current:
-        from jakgraph.build.pipeline import BuiltGraph
-
+        recorded = f"Conforms (validated when the store was built, {meta.get('built_at')})."
         built = BuiltGraph(
             dataset=curated_dataset(store),
             store=store,
             derived_counts={str(k): int(v) for k, v in dict(meta.get("derived_counts") or {}).items()},
-            validation=_recorded_validation(meta) if meta.get("validated") else None,
+            validation=ValidationOutcome(True, Graph(), recorded) if meta.get("validated") else None,
         )
         return OpenedStore(built, "reused", fingerprint, directory, time.perf_counter() - started)
     status: Status = "rebuilt" if meta.get("built_at") or len(store) else "created"
@@ -248,9 +240,3 @@ def curated_dataset(store: ox.Store) -> Dataset:
 def _meta_base() -> dict[str, object]:
     return {"format": META_FORMAT, "jakgraph": package_version(), "oxigraph": ox.__version__
             if hasattr(ox, "__version__") else None}
-
-
-def _recorded_validation(meta: dict[str, object]) -> "ValidationOutcome":
-    from jakgraph.build.validation import ValidationOutcome
-
-    return ValidationOutcome(True, Graph(), f"Conforms (validated when the store was built, {meta.get('built_at')}).")

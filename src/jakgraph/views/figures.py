@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from textwrap import wrap
@@ -119,8 +120,6 @@ def _pathway_rank(label: str) -> int:
 
 
 def _star(cx: float, cy: float, r: float, filled: bool = True) -> str:
-    import math
-
     points = []
     for i in range(10):
         radius = r if i % 2 == 0 else r * 0.45
