@@ -11,6 +11,7 @@ from jakgraph import paths
 from jakgraph.build.derive import materialise
 from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_export
 from jakgraph.publish.kgx import write_kgx
+from jakgraph.publish.metadata import stamp_ontology
 from jakgraph.namespaces import DERIVED_GRAPH
 from jakgraph.build.sources import load_curated
 from jakgraph.stores.bridge import dataset_to_store
@@ -31,6 +32,7 @@ class BuiltGraph:
 def build_graph(*, validate: bool = True) -> BuiltGraph:
     """Load, derive and (by default) validate; raises SourceError or ValidationFailed, never half-builds."""
     dataset = load_curated()
+    stamp_ontology(dataset)  # owl:versionIRI / owl:versionInfo of this release
     store = dataset_to_store(dataset)
     counts = materialise(store)
     _copy_graph(store, dataset, DERIVED_GRAPH)
