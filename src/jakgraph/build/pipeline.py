@@ -9,7 +9,7 @@ from rdflib import Dataset, URIRef
 
 from jakgraph import paths
 from jakgraph.build.derive import materialise
-from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_export
+from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_exchange, write_export
 from jakgraph.publish.kgx import write_kgx
 from jakgraph.publish.metadata import stamp_ontology
 from jakgraph.namespaces import DERIVED_GRAPH
@@ -40,8 +40,9 @@ def build_graph(*, validate: bool = True) -> BuiltGraph:
     return BuiltGraph(dataset=dataset, store=store, derived_counts=counts, validation=outcome)
 
 
-def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
-    """One dump per export format and the KGX TSV pair under ``dist/``, each with a ``.sha256`` file beside it."""
+def write_dumps(built: BuiltGraph, folder: Path | None = None, *, key_file: Path | None = None) -> list[Path]:
+    """One dump per export format, the KGX TSV pair, the nanopublications and the SSSOM mappings under
+    ``dist/``, each with a ``.sha256`` file beside it (``key_file``: sign the nanopublications)."""
     target = folder if folder is not None else paths.DIST_DIR
     written: list[Path] = []
     for fmt in EXPORT_FORMATS.values():
@@ -49,6 +50,7 @@ def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
         write_checksum(path)
         written.append(path)
     written.extend(write_kgx(built.store, target))
+    written.extend(write_exchange(built.store, target, key_file=key_file))
     built.dumps = written
     return written
 

@@ -31,6 +31,7 @@ from jakgraph.namespaces import (
     VOID,
 )
 from jakgraph.build.sources import curated_sources
+from jakgraph.publish import metadata as release
 
 #: the dump files ``jakgraph build`` writes, with their media types (KGX: Biolink's TSV exchange format)
 DUMP_MEDIA_TYPES: dict[str, str] = {
@@ -41,6 +42,15 @@ DUMP_MEDIA_TYPES: dict[str, str] = {
     "jsonld": "application/ld+json",
     "rdf": "application/rdf+xml",
     "tsv": "text/tab-separated-values",
+    "json": "application/json",  # the KGX graph metadata
+}
+#: the specifications the non-RDF and exchange dumps follow (by file name ending); these are not void:dataDump
+CONFORMS_TO: dict[str, str] = {
+    "_nodes.tsv": "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md",
+    "_edges.tsv": "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md",
+    "_kgx_metadata.json": "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md",
+    ".sssom.tsv": "https://w3id.org/sssom/spec",
+    ".nanopubs.trig": "http://www.nanopub.org/nschema",
 }
 
 TITLE = "jakgraph: JAK inhibitors in monogenic type I interferonopathies"
@@ -169,7 +179,7 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
     g.bind("foaf", "http://xmlns.com/foaf/0.1/")
 
     meta = _ontology_metadata(store)
-    version = next((m.value for m in meta.get(str(OWL.versionInfo), [])), None)
+    version = release.VERSION  # the release (publish.metadata), the same the ontology's owl:versionInfo says
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.title, Literal(TITLE, lang="en")))
@@ -200,7 +210,8 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
 
     for dump in dumps(folder):
         url = public(settings, f"download/{dump.name}")
-        if dump.path.suffix != ".tsv":
+        spec = next((iri for end, iri in CONFORMS_TO.items() if dump.name.endswith(end)), None)
+        if spec is None:
             g.add((dataset, VOID.dataDump, url))
         dist = BNode()
         g.add((dataset, DCAT.distribution, dist))
@@ -210,8 +221,8 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
         g.add((dist, DCTERMS.title, Literal(dump.name)))
         g.add((dist, DCTERMS.license, CC_BY_4))
         g.add((dist, DCAT.byteSize, Literal(dump.path.stat().st_size, datatype=XSD.nonNegativeInteger)))
-        if dump.path.suffix == ".tsv":
-            g.add((dist, DCTERMS.conformsTo, URIRef("https://github.com/biolink/kgx/blob/master/specification/kgx-format.md")))
+        if spec is not None:
+            g.add((dist, DCTERMS.conformsTo, URIRef(spec)))
         if dump.sha256:
             checksum = BNode()
             g.add((dist, SPDX.checksum, checksum))
