@@ -57,8 +57,13 @@ PART_PROPERTIES: tuple[str, ...] = ("patientGroup", "dose", "duration", "outcome
 PROVENANCE_PROPERTIES: tuple[str, ...] = (
     "statedIn", "inSentence", "supportingText", "citesReference", "referencesFromContext", "curationNote",
 )
-#: the placeholder URI the hasher replaces with the Trusty URI (every sub-IRI starts with it)
-DUMMY = str(NANOPUB)
+#: the placeholder URI the hasher replaces with the Trusty URI (``…/np/RA…``); its sub-IRIs are ``DUMMY#name``.
+#: Not a prefix of any Trusty URI, so the index's links to its members are left as they are.
+DUMMY = str(NANOPUB) + "temp"
+DUMMY_NS = DUMMY + "#"
+#: the placeholder for signing: nanopub-sign names a signed nanopublication in the nanopub network's own
+#: space (``https://w3id.org/np/RA…``), ready for ``np publish``; the endpoint serves the unsigned set
+SIGNING_DUMMY = "http://purl.org/nanopub/temp/jakgraph"
 INDEX_LABEL = f"jakgraph {metadata.VERSION}: nanopublications of the evidence statements read from the letter"
 TRUSTY = re.compile(r"^RA[A-Za-z0-9_-]{43}$")
 
@@ -126,15 +131,15 @@ def _parts(store: ox.Store, root: str, published: set[str]) -> list[str]:
     return sorted(seen)
 
 
-def _new_dataset() -> tuple[ConjunctiveGraph, dict[str, URIRef]]:
+def _new_dataset(dummy: str = DUMMY) -> tuple[ConjunctiveGraph, dict[str, URIRef]]:
     ds = ConjunctiveGraph()
     for name, ns in PREFIXES.items():
         ds.bind(name, ns, override=True, replace=True)
     ds.bind("np", str(NP), override=True, replace=True)
     ds.bind("npx", str(NPX), override=True, replace=True)
-    graphs = {name: URIRef(DUMMY + name) for name in ("Head", "assertion", "provenance", "pubinfo")}
+    graphs = {name: URIRef(f"{dummy}#{name}") for name in ("Head", "assertion", "provenance", "pubinfo")}
     head = ds.get_context(graphs["Head"])
-    np_uri = URIRef(DUMMY)
+    np_uri = URIRef(dummy)
     head.add((np_uri, RDF.type, NP.Nanopublication))
     head.add((np_uri, NP.hasAssertion, graphs["assertion"]))
     head.add((np_uri, NP.hasProvenance, graphs["provenance"]))
@@ -142,9 +147,9 @@ def _new_dataset() -> tuple[ConjunctiveGraph, dict[str, URIRef]]:
     return ds, graphs
 
 
-def _pubinfo(ds: ConjunctiveGraph, graphs: dict[str, URIRef], label: str, kind: str) -> None:
+def _pubinfo(ds: ConjunctiveGraph, graphs: dict[str, URIRef], label: str, kind: str, dummy: str) -> None:
     info = ds.get_context(graphs["pubinfo"])
-    np_uri = URIRef(DUMMY)
+    np_uri = URIRef(dummy)
     # a fixed lexical form (rdflib would otherwise re-normalise it, and the hash would move)
     created = Literal(metadata.release_datetime().strftime("%Y-%m-%dT%H:%M:%SZ"), datatype=XSD.dateTime,
                       normalize=False)
@@ -157,8 +162,9 @@ def _pubinfo(ds: ConjunctiveGraph, graphs: dict[str, URIRef], label: str, kind: 
     info.add((np_uri, NPX.hasNanopubType, URIRef(str(JAK[kind])) if kind != "NanopubIndex" else NPX.NanopubIndex))
 
 
-def _unsigned(store: ox.Store, iri: str, kind: str, published: set[str]) -> tuple[ConjunctiveGraph, str]:
-    ds, graphs = _new_dataset()
+def _unsigned(store: ox.Store, iri: str, kind: str, published: set[str],
+              dummy: str = DUMMY) -> tuple[ConjunctiveGraph, str]:
+    ds, graphs = _new_dataset(dummy)
     assertion = ds.get_context(graphs["assertion"])
     provenance = ds.get_context(graphs["provenance"])
     prov_props = {str(JAK[p]) for p in PROVENANCE_PROPERTIES}
@@ -183,8 +189,8 @@ def _unsigned(store: ox.Store, iri: str, kind: str, published: set[str]) -> tupl
         for q in store.quads_for_pattern(ox.NamedNode(sentence), ox.NamedNode(str(JAK["text"])), None, None):
             provenance.add((URIRef(sentence), PROV.value, _ox_to_rdflib(q.object)))
     label = next((str(o) for _, p, o in assertion.triples((URIRef(iri), RDFS.label, None))), iri)
-    _pubinfo(ds, graphs, label, kind)
-    ds.get_context(graphs["pubinfo"]).add((URIRef(DUMMY), DCTERMS.subject, URIRef(iri)))
+    _pubinfo(ds, graphs, label, kind, dummy)
+    ds.get_context(graphs["pubinfo"]).add((URIRef(dummy), DCTERMS.subject, URIRef(iri)))
     return ds, label
 
 
@@ -193,12 +199,12 @@ def make_trusty(ds: ConjunctiveGraph) -> ConjunctiveGraph:
     from nanopub.sign_utils import replace_trusty_in_graph
     from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
 
-    code = RdfHasher.make_hash(RdfUtils.get_quads(ds), baseuri=DUMMY, hashstr=" ")
+    code = RdfHasher.make_hash(RdfUtils.get_quads(ds), baseuri=DUMMY_NS, hashstr=" ")
     if not TRUSTY.match(code):
         raise NanopubError(f"the nanopub library gave an unexpected artifact code {code!r}")
-    trusty = replace_trusty_in_graph(code, DUMMY, ds)
-    trusty.bind("this", Namespace(DUMMY + code), override=True, replace=True)
-    trusty.bind("sub", Namespace(DUMMY + code + "#"), override=True, replace=True)
+    trusty = replace_trusty_in_graph(code, DUMMY_NS, ds)
+    trusty.bind("this", Namespace(str(NANOPUB) + code), override=True, replace=True)
+    trusty.bind("sub", Namespace(str(NANOPUB) + code + "#"), override=True, replace=True)
     return trusty
 
 
@@ -230,17 +236,17 @@ def build_nanopubs(store: ox.Store) -> list[Nanopublication]:
     return result
 
 
-def _index_dataset(members: Iterable[Nanopublication]) -> ConjunctiveGraph:
-    ds, graphs = _new_dataset()
+def _index_dataset(members: Iterable[Nanopublication], dummy: str = DUMMY) -> ConjunctiveGraph:
+    ds, graphs = _new_dataset(dummy)
     assertion = ds.get_context(graphs["assertion"])
     for member in members:
-        assertion.add((URIRef(DUMMY), NPX.includesElement, URIRef(member.uri)))
+        assertion.add((URIRef(dummy), NPX.includesElement, URIRef(member.uri)))
     provenance = ds.get_context(graphs["provenance"])
     provenance.add((graphs["assertion"], PROV.wasDerivedFrom, URIRef(metadata.LETTER_IRI)))
-    _pubinfo(ds, graphs, INDEX_LABEL, "NanopubIndex")
+    _pubinfo(ds, graphs, INDEX_LABEL, "NanopubIndex", dummy)
     info = ds.get_context(graphs["pubinfo"])
-    info.add((URIRef(DUMMY), RDF.type, NPX.NanopubIndex))
-    info.add((URIRef(DUMMY), DCTERMS.title, Literal(INDEX_LABEL)))
+    info.add((URIRef(dummy), RDF.type, NPX.NanopubIndex))
+    info.add((URIRef(dummy), DCTERMS.title, Literal(INDEX_LABEL)))
     return ds
 
 
@@ -320,18 +326,20 @@ def sign(trig: str, private_key: str, orcid: str | None = None, name: str | None
 
 
 def unsigned_trig(store: ox.Store, iri: str) -> str:
-    """The unsigned, un-hashed nanopublication of one statement (the input ``sign`` takes)."""
+    """The unsigned, un-hashed nanopublication of one statement, under the temporary URI ``sign`` takes."""
     found = statements(store)
     kinds = dict(found)
     if iri not in kinds:
         raise NanopubError(f"<{iri}> is not an evidence statement of the letter")
-    ds, _ = _unsigned(store, iri, kinds[iri], set(kinds))
+    ds, _ = _unsigned(store, iri, kinds[iri], set(kinds), SIGNING_DUMMY)
     return ds.serialize(format="trig")
 
 
 def write_nanopubs(store: ox.Store, path: Path, *, key_file: Path | None = None) -> tuple[Path, int]:
     """Write every nanopublication and the index to one TriG file; with ``key_file``, signed (new URIs).
 
+    Signed nanopublications are named in the nanopub network's space (``https://w3id.org/np/RA…``) by
+    nanopub-sign, ready to publish; the unsigned ones under ``https://w3id.org/jakgraph/np/RA…``, as served.
     Returns the path and the number of statement nanopublications (the index not counted).
     """
     if key_file is None:
@@ -344,11 +352,11 @@ def write_nanopubs(store: ox.Store, path: Path, *, key_file: Path | None = None)
         published = {iri for iri, _ in found}
         signed: list[Nanopublication] = []
         for iri, kind in found:
-            ds, label = _unsigned(store, iri, kind, published)
+            ds, label = _unsigned(store, iri, kind, published, SIGNING_DUMMY)
             graph = ConjunctiveGraph().parse(data=sign(ds.serialize(format="trig"), key), format="trig")
             signed.append(Nanopublication(_np_uri(graph), iri, kind, label, _as_dataset(graph)))
-        index = ConjunctiveGraph().parse(data=sign(_index_dataset(signed).serialize(format="trig"), key),
-                                         format="trig")
+        index = ConjunctiveGraph().parse(
+            data=sign(_index_dataset(signed, SIGNING_DUMMY).serialize(format="trig"), key), format="trig")
         body = combined([*signed, Nanopublication(_np_uri(index), None, "NanopubIndex", INDEX_LABEL,
                                                   _as_dataset(index))]).serialize(format="trig")
         count = len(signed)
