@@ -24,6 +24,14 @@ RELEASE_DATE: date = date(2026, 11, 25)
 #: who made the dataset (no person identifiers are in the checked tables, so a name, not an ORCID)
 CREATOR = "jakgraph contributors"
 TITLE = "jakgraph: JAK inhibitors in monogenic type I interferonopathies"
+DESCRIPTION = (
+    "A linked-data knowledge graph of the published evidence on Janus kinase inhibitors (ruxolitinib, "
+    "baricitinib, tofacitinib) in monogenic type I interferonopathies, read from the letter by Banday et al. "
+    "(Ann Rheum Dis, correspondence on Nash et al. 2021): n-ary treatment-evidence statements with patients, "
+    "doses as printed and parsed, durations, outcomes, adverse events and switches, each traced to its "
+    "sentence and the letter's numbered references; background facts (identifiers, drug targets, pathways) "
+    "name their own sources."
+)
 LICENSE = str(CC_BY_4)
 #: the infores-style identifier of this knowledge source (KGX ``primary_knowledge_source``)
 INFORES = "infores:jakgraph"
@@ -46,6 +54,41 @@ def release_datetime() -> datetime:
     return datetime(RELEASE_DATE.year, RELEASE_DATE.month, RELEASE_DATE.day, tzinfo=timezone.utc)
 
 
+def schema_org_dataset(base_url: str, downloads: list[tuple[str, str]], letter_title: str | None) -> dict:
+    """The schema.org ``Dataset`` description (JSON-LD) that dataset search engines read from the home page.
+
+    ``downloads``: (file name, media type) of every dump served under ``/download/``. The letter's own DOI is
+    not in the checked tables, so ``isBasedOn`` names the letter by its jakgraph IRI and title only.
+    """
+    def public(path: str) -> str:
+        return base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    distribution = [{"@type": "DataDownload", "name": name, "contentUrl": public(f"download/{name}"),
+                     "encodingFormat": media} for name, media in downloads]
+    distribution.append({"@type": "DataDownload", "name": "SPARQL 1.1 endpoint", "contentUrl": public("sparql"),
+                         "encodingFormat": "application/sparql-results+json"})
+    letter: dict[str, object] = {"@type": "ScholarlyArticle", "@id": LETTER_IRI,
+                                 "isPartOf": {"@type": "Periodical", "name": "Ann Rheum Dis"}}
+    if letter_title:
+        letter["name"] = letter_title
+    return {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": BASE,
+        "name": TITLE,
+        "description": DESCRIPTION,
+        "url": public(""),
+        "license": LICENSE,
+        "creator": {"@type": "Organization", "name": CREATOR},
+        "version": VERSION,
+        "datePublished": RELEASE_DATE.isoformat(),
+        "keywords": ["JAK inhibitors", "type I interferonopathies", "ruxolitinib", "baricitinib", "tofacitinib",
+                     "knowledge graph", "nanopublications"],
+        "isBasedOn": letter,
+        "distribution": distribution,
+    }
+
+
 def stamp_ontology(dataset: Dataset) -> None:
     """Give the ontology graph this release's ``owl:versionIRI`` and ``owl:versionInfo`` (replacing any)."""
     graph = dataset.graph(ONTOLOGY_GRAPH)
@@ -55,5 +98,5 @@ def stamp_ontology(dataset: Dataset) -> None:
     graph.add((ONTOLOGY_IRI, OWL.versionInfo, Literal(VERSION)))
 
 
-__all__ = ["CREATOR", "INFORES", "LETTER_IRI", "LICENSE", "RELEASE_DATE", "TITLE", "VERSION", "ontology_version_iri",
+__all__ = ["DESCRIPTION", "schema_org_dataset", "CREATOR", "INFORES", "LETTER_IRI", "LICENSE", "RELEASE_DATE", "TITLE", "VERSION", "ontology_version_iri",
            "release_datetime", "release_iri", "stamp_ontology"]

@@ -53,15 +53,8 @@ CONFORMS_TO: dict[str, str] = {
     ".nanopubs.trig": "http://www.nanopub.org/nschema",
 }
 
-TITLE = "jakgraph: JAK inhibitors in monogenic type I interferonopathies"
-DESCRIPTION = (
-    "A linked-data knowledge graph of the published evidence on Janus kinase inhibitors (ruxolitinib, "
-    "baricitinib, tofacitinib) in monogenic type I interferonopathies, read from the letter by Banday et al. "
-    "(Ann Rheum Dis, correspondence on Nash et al. 2021): n-ary treatment-evidence statements with patients, "
-    "doses as printed and parsed, durations, outcomes, adverse events and switches, each traced to its "
-    "sentence and the letter's numbered references; background facts (identifiers, drug targets, pathways) "
-    "name their own sources."
-)
+TITLE = release.TITLE
+DESCRIPTION = release.DESCRIPTION
 _lock = threading.Lock()
 _cache: dict[int, tuple[ox.Store, int, str, Graph]] = {}
 
