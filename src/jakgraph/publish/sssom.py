@@ -73,8 +73,7 @@ def checked_prefixes() -> dict[str, str]:
 def _table(path: Path) -> list[dict[str, str]]:
     """The rows of a checked table; without it the mappings cannot be named, so the build stops."""
     if not path.is_file():
-        raise SourceError(str(path), "the checked reference table is missing (set JAKGRAPH_SHARED to the folder "
-                                     "that holds reference/)")
+        raise SourceError(str(path), "the checked reference table is missing: the mappings cannot be named")
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
