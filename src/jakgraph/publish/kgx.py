@@ -412,3 +412,22 @@ def validate_kgx(nodes_path: Path, edges_path: Path) -> list[Problem]:
         if not row.get("primary_knowledge_source", "").startswith("infores:"):
             problems.append(Problem(edges_path.name, i, "primary_knowledge_source is not an infores CURIE"))
     return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m jakgraph.publish.kgx NODES EDGES``: validate against the packaged Biolink model."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2:
+        print("usage: python -m jakgraph.publish.kgx NODES.tsv EDGES.tsv", file=sys.stderr)
+        return 2
+    problems = validate_kgx(Path(args[0]), Path(args[1]))
+    for problem in problems:
+        print(problem)
+    print(f"Biolink {biolink_version()}: {len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -29,6 +29,7 @@ hasher, and there are no blank nodes, so the same statement gives the same Trust
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -36,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+import rdflib
 from rdflib import ConjunctiveGraph, Dataset, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
@@ -194,10 +196,35 @@ def _unsigned(store: ox.Store, iri: str, kind: str, published: set[str],
     return ds, label
 
 
+@contextlib.contextmanager
+def literals_as_written() -> Iterator[None]:
+    """Keep literals' lexical forms while parsing (rdflib would rewrite ``…T00:00:00Z`` as ``…+00:00``, and
+    the Trusty hash is over the lexical form), then restore rdflib's process-wide setting."""
+    before = rdflib.NORMALIZE_LITERALS
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        yield
+    finally:
+        rdflib.NORMALIZE_LITERALS = before
+
+
+def parse_trig(source: str | Path) -> ConjunctiveGraph:
+    """Nanopublications from TriG text or a TriG file, literals as written."""
+    graph = ConjunctiveGraph()
+    with literals_as_written():
+        if isinstance(source, Path):
+            graph.parse(source, format="trig")
+        else:
+            graph.parse(data=source, format="trig")
+    return graph
+
+
 def make_trusty(ds: ConjunctiveGraph) -> ConjunctiveGraph:
     """Hash an unsigned nanopublication with the ``nanopub`` library and rename it to its Trusty URI."""
-    from nanopub.sign_utils import replace_trusty_in_graph
-    from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
+    # importing nanopub.trustyuri.rdf sets rdflib.NORMALIZE_LITERALS = False for the whole process: undo that
+    with literals_as_written():
+        from nanopub.sign_utils import replace_trusty_in_graph
+        from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
 
     code = RdfHasher.make_hash(RdfUtils.get_quads(ds), baseuri=DUMMY_NS, hashstr=" ")
     if not TRUSTY.match(code):
@@ -278,7 +305,12 @@ def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
                              if p in (NP.hasAssertion, NP.hasProvenance, NP.hasPublicationInfo)]
         single = ConjunctiveGraph()
         for prefix, ns in dataset.namespaces():
-            single.bind(prefix, ns, override=True, replace=True)
+            if prefix not in ("this", "sub"):
+                single.bind(prefix, ns, override=True, replace=True)
+        # nanopub-sign finds the sub-IRI separator ("#" or "/") from these two prefixes: declare them
+        single.bind("this", Namespace(str(np_uri)), override=True, replace=True)
+        if str(head_id).startswith(str(np_uri)) and str(head_id).endswith("Head"):
+            single.bind("sub", Namespace(str(head_id)[:-len("Head")]), override=True, replace=True)
         for name in names:
             for s, p, o, _ in dataset.quads((None, None, None, name)):
                 single.get_context(name).add((s, p, o))
@@ -353,10 +385,9 @@ def write_nanopubs(store: ox.Store, path: Path, *, key_file: Path | None = None)
         signed: list[Nanopublication] = []
         for iri, kind in found:
             ds, label = _unsigned(store, iri, kind, published, SIGNING_DUMMY)
-            graph = ConjunctiveGraph().parse(data=sign(ds.serialize(format="trig"), key), format="trig")
+            graph = parse_trig(sign(ds.serialize(format="trig"), key))
             signed.append(Nanopublication(_np_uri(graph), iri, kind, label, _as_dataset(graph)))
-        index = ConjunctiveGraph().parse(
-            data=sign(_index_dataset(signed, SIGNING_DUMMY).serialize(format="trig"), key), format="trig")
+        index = parse_trig(sign(_index_dataset(signed, SIGNING_DUMMY).serialize(format="trig"), key))
         body = combined([*signed, Nanopublication(_np_uri(index), None, "NanopubIndex", INDEX_LABEL,
                                                   _as_dataset(index))]).serialize(format="trig")
         count = len(signed)
@@ -394,4 +425,36 @@ def by_statement(nanopubs: Iterable[Nanopublication]) -> dict[str, Nanopublicati
 
 __all__ = ["Nanopublication", "NanopubError", "STATEMENT_KINDS", "PART_PROPERTIES", "PROVENANCE_PROPERTIES",
            "build_nanopubs", "cached_nanopubs", "combined", "index_nanopub", "make_trusty", "read_private_key",
-           "sign", "split", "statements", "unsigned_trig", "verify", "write_nanopubs", "by_code", "by_statement"]
+           "parse_trig", "sign", "split", "statements", "unsigned_trig", "verify", "write_nanopubs", "by_code", "by_statement"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m jakgraph.publish.nanopub FILE.trig``: check every nanopublication in a file with nanopub-sign."""
+    import contextlib
+    import io
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m jakgraph.publish.nanopub FILE.trig", file=sys.stderr)
+        return 2
+    graph = parse_trig(Path(args[0]))
+    failed = checked = signed = 0
+    for single in split(graph):
+        checked += 1
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                info = verify(single.serialize(format="trig"))
+            signed += bool(info.get("signature"))
+            if not info.get("trusty_hash"):
+                raise NanopubError(f"{info['uri']['value']} has no Trusty URI")
+        except NanopubError as err:
+            failed += 1
+            print(err)
+    print(f"{checked} nanopublications checked with nanopub-sign: {checked - failed} valid Trusty URIs, "
+          f"{signed} signed, {failed} failed", file=sys.stderr)
+    return 1 if failed or not checked else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
