@@ -103,3 +103,15 @@ def test_home_page_dataset_jsonld_parses_with_rdflib(live_server) -> None:
     letter = next(graph.objects(dataset, URIRef(SCHEMA + "isBasedOn")))
     assert str(letter) == metadata.LETTER_IRI
     assert "doi.org" not in json.dumps(block["isBasedOn"])  # the letter's DOI is not in the checked tables
+
+
+@pytest.mark.slow
+def test_exchange_doc_is_generated_from_the_graph(built: BuiltGraph) -> None:
+    """docs/exchange.md is what the exporters produce now (regenerate: python -m jakgraph.publish.exchange_doc)."""
+    from jakgraph.publish.exchange_doc import DOC_PATH, render
+
+    expected = render(built.store)
+    assert DOC_PATH.read_text(encoding="utf-8") == expected, "run python -m jakgraph.publish.exchange_doc"
+    for needle in ("```trig", "disease:savi\tSTING-associated", "| `predicate` | biolink:applied_to_treat |",
+                   "sssom validate", "python -m jakgraph.publish.kgx", "python -m jakgraph.publish.nanopub"):
+        assert needle in expected
