@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from rdflib import ConjunctiveGraph, Dataset, Literal, Namespace, URIRef
+from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from jakgraph.errors import JakgraphError
@@ -65,7 +65,7 @@ DUMMY = str(NANOPUB) + "temp"
 DUMMY_NS = DUMMY + "#"
 #: the placeholder for signing: nanopub-sign names a signed nanopublication in the nanopub network's own
 #: space (``https://w3id.org/np/RA…``), ready for ``np publish``; the endpoint serves the unsigned set
-SIGNING_DUMMY = "http://purl.org/nanopub/temp/jakgraph"
+SIGNING_DUMMY = "http://purl.org/nanopub/temp/jakgraph#"  # (its "#" ending: nanopub-sign's sub-IRIs are RA…/name)
 INDEX_LABEL = f"jakgraph {metadata.VERSION}: nanopublications of the evidence statements read from the letter"
 TRUSTY = re.compile(r"^RA[A-Za-z0-9_-]{43}$")
 
@@ -89,7 +89,50 @@ class Nanopublication:
         return self.uri.rsplit("/", 1)[-1]
 
     def serialize(self, fmt: str = "trig") -> str:
+        """TriG (deterministic: graphs in head, assertion, provenance, pubinfo order), N-Quads (sorted lines) or
+        any other rdflib format."""
+        if fmt == "trig":
+            prefixes, body = _trig_parts(self, with_local_prefixes=True)
+            return "\n".join(sorted(prefixes)) + "\n\n" + body
+        if fmt in ("nquads", "nq"):
+            lines = self.dataset.serialize(format="nquads").splitlines()
+            return "\n".join(sorted(line for line in lines if line.strip())) + "\n"
         return self.dataset.serialize(format=fmt)
+
+    def named_graphs(self) -> list[tuple[URIRef, Graph]]:
+        """(name, graph) of the head, assertion, provenance and pubinfo graphs, in that order."""
+        by_name = {str(g.identifier): g for g in self.dataset.graphs()}
+        out = []
+        for part in ("Head", "assertion", "provenance", "pubinfo"):
+            name = next((n for n in by_name if n.startswith(self.uri) and n[len(self.uri) + 1:] == part), None)
+            if name is None:
+                raise NanopubError(f"<{self.uri}> has no {part} graph")
+            out.append((URIRef(name), by_name[name]))
+        return out
+
+
+def _trig_parts(nanopub: Nanopublication, *, with_local_prefixes: bool) -> tuple[set[str], str]:
+    """The @prefix lines and the graph blocks of one nanopublication's TriG, in a fixed order.
+
+    rdflib's TriG serialiser orders graphs by a set (so by the process's hash seed); each graph is written
+    here with its Turtle serialiser, which sorts, so two builds write byte-identical files."""
+    bindings = {**PREFIXES, "np": str(NP), "npx": str(NPX)}
+    if with_local_prefixes:
+        bindings.update({"this": nanopub.uri, "sub": nanopub.uri + "#"})
+    prefixes: set[str] = set()
+    blocks = []
+    for name, graph in nanopub.named_graphs():
+        single = Graph()
+        for prefix, ns in bindings.items():
+            single.bind(prefix, ns, override=True, replace=True)
+        for triple in graph:
+            single.add(triple)
+        lines = single.serialize(format="turtle").splitlines()
+        prefixes.update(line for line in lines if line.startswith("@prefix"))
+        body = "\n".join(("    " + line) if line else "" for line in lines if not line.startswith("@prefix"))
+        label = f"sub:{str(name)[len(nanopub.uri) + 1:]}" if with_local_prefixes else f"<{name}>"
+        blocks.append(f"{label} {{\n{body.strip(chr(10))}\n}}\n")
+    return prefixes, "\n".join(blocks)
 
 
 def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Literal:
@@ -139,7 +182,11 @@ def _new_dataset(dummy: str = DUMMY) -> tuple[ConjunctiveGraph, dict[str, URIRef
         ds.bind(name, ns, override=True, replace=True)
     ds.bind("np", str(NP), override=True, replace=True)
     ds.bind("npx", str(NPX), override=True, replace=True)
-    graphs = {name: URIRef(f"{dummy}#{name}") for name in ("Head", "assertion", "provenance", "pubinfo")}
+    # nanopub-sign reads the sub-IRI separator from these prefixes (without them it names graphs "RA…/#Head")
+    sub = dummy if dummy.endswith("#") else dummy + "#"
+    ds.bind("this", Namespace(dummy), override=True, replace=True)
+    ds.bind("sub", Namespace(sub), override=True, replace=True)
+    graphs = {name: URIRef(f"{sub}{name}") for name in ("Head", "assertion", "provenance", "pubinfo")}
     head = ds.get_context(graphs["Head"])
     np_uri = URIRef(dummy)
     head.add((np_uri, RDF.type, NP.Nanopublication))
@@ -283,8 +330,19 @@ def index_nanopub(members: Iterable[Nanopublication]) -> Nanopublication:
     return Nanopublication(_np_uri(trusty), None, "NanopubIndex", INDEX_LABEL, _as_dataset(trusty))
 
 
+def combined_trig(nanopubs: Iterable[Nanopublication]) -> str:
+    """Every nanopublication in one TriG document, in the given order, byte-identical on every build."""
+    prefixes: set[str] = set()
+    bodies = []
+    for nanopub in nanopubs:
+        lines, body = _trig_parts(nanopub, with_local_prefixes=False)
+        prefixes |= lines
+        bodies.append(body)
+    return "\n".join(sorted(prefixes)) + "\n\n" + "\n".join(bodies)
+
+
 def combined(nanopubs: Iterable[Nanopublication]) -> Dataset:
-    """Every nanopublication in one Dataset (the TriG dump holds them all)."""
+    """Every nanopublication in one Dataset."""
     out = Dataset()
     for name, ns in PREFIXES.items():
         out.bind(name, ns, override=True, replace=True)
@@ -376,7 +434,7 @@ def write_nanopubs(store: ox.Store, path: Path, *, key_file: Path | None = None)
     """
     if key_file is None:
         nanopubs = build_nanopubs(store)
-        body = combined(nanopubs).serialize(format="trig")
+        body = combined_trig(nanopubs)
         count = len(nanopubs) - 1
     else:
         key = read_private_key(key_file)
@@ -388,8 +446,8 @@ def write_nanopubs(store: ox.Store, path: Path, *, key_file: Path | None = None)
             graph = parse_trig(sign(ds.serialize(format="trig"), key))
             signed.append(Nanopublication(_np_uri(graph), iri, kind, label, _as_dataset(graph)))
         index = parse_trig(sign(_index_dataset(signed, SIGNING_DUMMY).serialize(format="trig"), key))
-        body = combined([*signed, Nanopublication(_np_uri(index), None, "NanopubIndex", INDEX_LABEL,
-                                                  _as_dataset(index))]).serialize(format="trig")
+        body = combined_trig([*signed, Nanopublication(_np_uri(index), None, "NanopubIndex", INDEX_LABEL,
+                                                       _as_dataset(index))])
         count = len(signed)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(body, encoding="utf-8")
