@@ -53,7 +53,7 @@ def test_nodes_use_exact_match_curies(kgx) -> None:
 
 
 def test_edges_of_each_kind(kgx) -> None:
-    nodes, edges, _ = kgx
+    _, edges, _ = kgx
     by_predicate: dict[str, list[dict]] = {}
     for edge in edges:
         by_predicate.setdefault(edge["predicate"], []).append(edge)
@@ -96,7 +96,7 @@ def test_biolink_validation_passes_with_zero_problems(kgx) -> None:
 @pytest.mark.slow
 def test_biolink_validation_rejects_what_the_model_does_not_allow(kgx, tmp_path: Path) -> None:
     """The validator is not a rubber stamp: each broken row is reported."""
-    nodes, edges, folder = kgx
+    nodes, edges, _ = kgx
     broken_nodes = [dict(n) for n in nodes]
     broken_nodes[0]["category"] = "biolink:NoSuchThing"
     broken_edges = [dict(e) for e in edges]
@@ -107,7 +107,8 @@ def test_biolink_validation_rejects_what_the_model_does_not_allow(kgx, tmp_path:
     broken_edges[4]["object"] = "MONDO:0000000"               # no such node
     broken_edges[5]["frobnication"] = "x"                     # not a Biolink slot
     columns = (*EDGE_COLUMNS, "frobnication")
-    for path, rows, cols in ((tmp_path / "n.tsv", broken_nodes, NODE_COLUMNS), (tmp_path / "e.tsv", broken_edges, columns)):
+    for path, rows, cols in ((tmp_path / "n.tsv", broken_nodes, NODE_COLUMNS),
+                             (tmp_path / "e.tsv", broken_edges, columns)):
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=cols, delimiter="\t", quoting=csv.QUOTE_NONE,
                                     lineterminator="\n", restval="")

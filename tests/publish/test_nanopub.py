@@ -63,7 +63,8 @@ def test_assertion_holds_the_statement_and_its_parts_not_the_provenance(nanopubs
     stmt = URIRef(SAVI_RUX)
     assert (stmt, JAK["drug"], URIRef("https://w3id.org/jakgraph/drug/ruxolitinib")) in assertion
     dose = URIRef("https://w3id.org/jakgraph/dose/savi-ruxolitinib-max")
-    assert (dose, JAK["printedText"], Literal("maximum weight-based dose of 1.25 mg/kg/day (young children)")) in assertion
+    printed = Literal("maximum weight-based dose of 1.25 mg/kg/day (young children)")
+    assert (dose, JAK["printedText"], printed) in assertion
     assert (URIRef("https://w3id.org/jakgraph/adverse-event/savi-ruxolitinib-bk-viruria"), RDF.type,
             JAK["AdverseEvent"]) in assertion
     for prop in PROVENANCE_PROPERTIES:

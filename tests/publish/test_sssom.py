@@ -46,7 +46,8 @@ def test_sssom_py_parses_and_validates_with_zero_problems(built: BuiltGraph, sss
     assert set(problems) >= {"JsonSchema", "PrefixMapCompleteness", "StrictCurieFormat"}
     assert all(v == [] for v in problems.values()), problems
     values = " ".join(f"skos:{p}" for p in PREDICATES)
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o)) }} }}"
+    query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} "
+             "?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o)) } }")
     expected = int(next(iter(built.store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)))[0].value)
     assert len(msdf.df) == expected == len(mappings(built.store))
     assert set(msdf.df["mapping_justification"]) == {MANUAL}

@@ -105,12 +105,12 @@ def test_sparql_examples_for_the_sib_tooling(live_server) -> None:
 def test_exchange_files_are_downloadable_and_described(live_server) -> None:
     if not (paths.DIST_DIR / "jakgraph.sssom.tsv").is_file():
         pytest.skip("run jakgraph build first")
-    status, _, body = get(live_server.base + "download/", "text/html")
+    _, _, body = get(live_server.base + "download/", "text/html")
     page = body.decode("utf-8")
     for name in ("jakgraph.sssom.tsv", "jakgraph.nanopubs.trig", "jakgraph_kgx_metadata.json"):
         assert name in page
         assert get(live_server.base + f"download/{name}")[0] == 200
-    status, _, body = get(live_server.base + ".well-known/void", "text/turtle")
+    _, _, body = get(live_server.base + ".well-known/void", "text/turtle")
     void = Graph().parse(data=body.decode("utf-8"), format="turtle")
     dcat = "http://www.w3.org/ns/dcat#"
     sssom = next(d for d in void.subjects(URIRef(dcat + "downloadURL"), None)

@@ -98,5 +98,6 @@ def stamp_ontology(dataset: Dataset) -> None:
     graph.add((ONTOLOGY_IRI, OWL.versionInfo, Literal(VERSION)))
 
 
-__all__ = ["DESCRIPTION", "schema_org_dataset", "CREATOR", "INFORES", "LETTER_IRI", "LICENSE", "RELEASE_DATE", "TITLE", "VERSION", "ontology_version_iri",
+__all__ = ["CREATOR", "DESCRIPTION", "INFORES", "LETTER_IRI", "LICENSE", "RELEASE_DATE", "TITLE", "VERSION",
+           "ontology_version_iri", "schema_org_dataset",
            "release_datetime", "release_iri", "stamp_ontology"]

@@ -356,8 +356,8 @@ def combined(nanopubs: Iterable[Nanopublication]) -> Dataset:
 
 def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
     """The nanopublications of a multi-nanopub Dataset, one ConjunctiveGraph each (for checking, signing)."""
-    for np_uri, head in sorted(
-            ((s, c) for s, _, _, c in dataset.quads((None, RDF.type, NP.Nanopublication, None))), key=lambda x: str(x[0])):
+    heads = ((s, c) for s, _, _, c in dataset.quads((None, RDF.type, NP.Nanopublication, None)))
+    for np_uri, head in sorted(heads, key=lambda x: str(x[0])):
         head_id = head.identifier if hasattr(head, "identifier") else head
         names = [head_id] + [o for _, p, o, _ in dataset.quads((np_uri, None, None, head_id))
                              if p in (NP.hasAssertion, NP.hasProvenance, NP.hasPublicationInfo)]
@@ -483,7 +483,8 @@ def by_statement(nanopubs: Iterable[Nanopublication]) -> dict[str, Nanopublicati
 
 __all__ = ["Nanopublication", "NanopubError", "STATEMENT_KINDS", "PART_PROPERTIES", "PROVENANCE_PROPERTIES",
            "build_nanopubs", "cached_nanopubs", "combined", "index_nanopub", "make_trusty", "read_private_key",
-           "parse_trig", "sign", "split", "statements", "unsigned_trig", "verify", "write_nanopubs", "by_code", "by_statement"]
+           "parse_trig", "sign", "split", "statements", "unsigned_trig", "verify", "write_nanopubs", "by_code",
+           "by_statement", "combined_trig", "literals_as_written"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -112,11 +112,12 @@ def checked_labels() -> dict[str, str]:
     return labels
 
 
-_QUERY = """SELECT DISTINCT ?s ?p ?o ?label WHERE {
-  VALUES ?p { %s }
+_VALUES = " ".join(f"skos:{p}" for p in PREDICATES)
+_QUERY = f"""SELECT DISTINCT ?s ?p ?o ?label WHERE {{
+  VALUES ?p {{ {_VALUES} }}
   ?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o))
-  OPTIONAL { ?s rdfs:label ?label }
-} ORDER BY ?s ?p ?o""" % " ".join(f"skos:{p}" for p in PREDICATES)
+  OPTIONAL {{ ?s rdfs:label ?label }}
+}} ORDER BY ?s ?p ?o"""
 
 
 def mappings(store: ox.Store) -> list[Mapping]:

@@ -50,7 +50,7 @@ def _links(code: str, chosen: str) -> str:
 
 def _respond(request: Request, nanopub: Nanopublication, fmt: tuple[str, str, str, str | None],
              negotiated: bool) -> Response:
-    name, media, ext, rdflib_format = fmt
+    _, media, ext, rdflib_format = fmt
     headers = {"Link": _links(nanopub.artifact_code, ext), "Access-Control-Allow-Origin": "*"}
     if negotiated:
         headers["Vary"] = "Accept"
