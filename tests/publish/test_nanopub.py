@@ -186,3 +186,10 @@ def test_a_missing_key_file_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
                  str(tmp_path / "x.trig")]) == 1
     err = capsys.readouterr().err
     assert "cannot read the key file" in err and not (tmp_path / "x.trig").exists()
+
+
+def test_build_with_an_unreadable_key_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "dist"
+    assert main(["build", "--no-validate", "--sign", str(tmp_path / "no-key"), "--output", str(out)]) == 1
+    assert "cannot read the key file" in capsys.readouterr().err
+    assert not out.exists()

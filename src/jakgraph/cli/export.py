@@ -130,6 +130,10 @@ def _run_exchange(args: argparse.Namespace) -> int:
         raise FormatNotSupported("--sign applies to --format nanopub only")
     if getattr(args, "by_graph", None) is not None:
         raise FormatNotSupported(f"--by-graph does not apply to --format {args.format}")
+    if getattr(args, "sign", None) is not None:  # an unreadable key stops the export before any work
+        from jakgraph.publish.nanopub import read_private_key
+
+        read_private_key(args.sign)
     store = build_graph(validate=False).store if getattr(args, "store", None) is None else _store_from(args)
     with tempfile.TemporaryDirectory() as scratch:
         target = args.output if args.output is not None else Path(scratch) / "out"
