@@ -76,7 +76,7 @@ class ResultFormat:
 
     @property
     def content_type(self) -> str:
-        return f"{self.media_type}; charset=utf-8" if self.text else self.media_type
+        return content_type(self.media_type)
 
     @property
     def media_types(self) -> tuple[str, ...]:
@@ -117,6 +117,12 @@ class ResultFormat:
         """True when the format keeps named graphs (N-Quads, TriG, JSON-LD)."""
         fmt = self.ox
         return isinstance(fmt, RdfFormat) and fmt.supports_datasets
+
+
+def content_type(media_type: str) -> str:
+    """The Content-Type header for a media type: ``text/*`` types carry ``charset=utf-8`` (no other type
+    served here defines a charset parameter)."""
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
 def parse_content_type(header: str | bytes | None) -> tuple[str, dict[str, str]]:

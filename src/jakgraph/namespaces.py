@@ -40,6 +40,9 @@ REFERENCE = Namespace(BASE + "reference/")
 SOURCE = Namespace(BASE + "source/")
 GRAPH = Namespace(BASE + "graph/")
 EXAMPLE = Namespace(BASE + "example/")
+#: nanopublications of the letter's statements: ``np/RA…`` (Trusty URIs); served by web/routers/nanopubs.py,
+#: not a folder of the graph (so not in PREFIXES)
+NANOPUB = Namespace(BASE + "np/")
 #: the public SPARQL endpoint: schema:target of the example queries, void:sparqlEndpoint of the dataset
 SPARQL_ENDPOINT_IRI = URIRef(BASE + "sparql")
 SHAPE = Namespace(BASE + "shape/")         # the SHACL shapes (node shapes, property shapes, SPARQL constraints)

@@ -14,7 +14,8 @@ from jakgraph.web.app import create_app
 from jakgraph.web.state import AppState
 
 DUMPS = ["jakgraph.ttl", "jakgraph.nt", "jakgraph.nq", "jakgraph.trig", "jakgraph.jsonld", "jakgraph.rdf",
-         "jakgraph_nodes.tsv", "jakgraph_edges.tsv"]
+         "jakgraph_nodes.tsv", "jakgraph_edges.tsv", "jakgraph_kgx_metadata.json", "jakgraph.nanopubs.trig",
+         "jakgraph.sssom.tsv"]
 
 
 @pytest.fixture(scope="module")

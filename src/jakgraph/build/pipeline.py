@@ -9,8 +9,9 @@ from rdflib import Dataset, Graph
 
 from jakgraph import paths
 from jakgraph.build.derive import materialise
-from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_export
+from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_exchange, write_export
 from jakgraph.publish.kgx import write_kgx
+from jakgraph.publish.metadata import stamp_ontology
 from jakgraph.namespaces import DERIVED_GRAPH
 from jakgraph.build.sources import load_curated
 from jakgraph.stores.bridge import dataset_to_store, graph_into
@@ -31,6 +32,7 @@ class BuiltGraph:
 def build_graph(*, validate: bool = True) -> BuiltGraph:
     """Load, derive and (by default) validate; raises SourceError or ValidationFailed, never half-builds."""
     dataset = load_curated()
+    stamp_ontology(dataset)  # owl:versionIRI / owl:versionInfo of this release
     store = dataset_to_store(dataset)
     counts = materialise(store)
     graph_into(store, ox.NamedNode(str(DERIVED_GRAPH)), dataset.graph(DERIVED_GRAPH))
@@ -45,8 +47,9 @@ def validate_curated(shapes: Graph | None = None) -> ValidationOutcome:
     return validate_dataset(built.dataset, shapes)
 
 
-def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
-    """One dump per export format and the KGX TSV pair under ``dist/``, each with a ``.sha256`` file beside it."""
+def write_dumps(built: BuiltGraph, folder: Path | None = None, *, key_file: Path | None = None) -> list[Path]:
+    """One dump per export format, the KGX TSV pair, the nanopublications and the SSSOM mappings under
+    ``dist/``, each with a ``.sha256`` file beside it (``key_file``: sign the nanopublications)."""
     target = folder if folder is not None else paths.DIST_DIR
     written: list[Path] = []
     for fmt in EXPORT_FORMATS.values():
@@ -54,6 +57,7 @@ def write_dumps(built: BuiltGraph, folder: Path | None = None) -> list[Path]:
         write_checksum(path)
         written.append(path)
     written.extend(write_kgx(built.store, target))
+    written.extend(write_exchange(built.store, target, key_file=key_file))
     built.dumps = written
     return written
 

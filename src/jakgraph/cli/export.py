@@ -17,9 +17,13 @@ from jakgraph.stores.ondisk import curated_dataset, open_store_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("export", help="write the graph as ttl, nt, nq, trig, jsonld, xml or kgx")
-    parser.add_argument("--format", required=True, choices=sorted([*EXPORT_FORMATS, "kgx"]),
-                        help="RDF format, or kgx for Biolink KGX nodes/edges TSV")
+    parser = sub.add_parser("export", help="write the graph as ttl, nt, nq, trig, jsonld, xml, kgx, nanopub or sssom")
+    parser.add_argument("--format", required=True, choices=sorted([*EXPORT_FORMATS, *EXCHANGE_FORMATS]),
+                        help="RDF format; kgx for Biolink KGX nodes/edges TSV; nanopub for one nanopublication "
+                             "per letter statement and their index (TriG); sssom for the mappings (SSSOM TSV)")
+    parser.add_argument("--sign", type=Path, default=None, metavar="KEYFILE",
+                        help="nanopub only: sign with this RSA private key (PEM or base64, e.g. ~/.nanopub/id_rsa; "
+                             "never commit one); signing changes the Trusty URIs")
     parser.add_argument("--output", "-o", type=Path,
                         help="file to write (default: standard output); for kgx, the folder (required)")
     parser.add_argument("--store", type=Path, default=None, metavar="DIR",
@@ -32,9 +36,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+EXCHANGE_FORMATS = ("kgx", "nanopub", "sssom")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.format == "kgx":
         return _run_kgx(args)
+    if args.format in ("nanopub", "sssom"):
+        return _run_exchange(args)
+    if getattr(args, "sign", None) is not None:
+        from jakgraph.errors import FormatNotSupported
+
+        raise FormatNotSupported("--sign applies to --format nanopub only")
     dataset = _dataset(args)
     if getattr(args, "by_graph", None) is not None:
         for path in write_by_graph(dataset, args.format, args.by_graph):
@@ -100,3 +113,45 @@ def _run_kgx(args: argparse.Namespace) -> int:
     for path in write_kgx(built.store, args.output):
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _run_exchange(args: argparse.Namespace) -> int:
+    """nanopub: all nanopublications and the index in one TriG file; sssom: the SSSOM TSV with its metadata."""
+    import tempfile
+
+    from jakgraph.errors import FormatNotSupported
+
+    if args.format == "sssom" and getattr(args, "sign", None) is not None:
+        raise FormatNotSupported("--sign applies to --format nanopub only")
+    if getattr(args, "by_graph", None) is not None:
+        raise FormatNotSupported(f"--by-graph does not apply to --format {args.format}")
+    if getattr(args, "sign", None) is not None:  # an unreadable key stops the export before any work
+        from jakgraph.publish.nanopub import read_private_key
+
+        read_private_key(args.sign)
+    store = build_graph(validate=False).store if getattr(args, "store", None) is None else _store_from(args)
+    with tempfile.TemporaryDirectory() as scratch:
+        target = args.output if args.output is not None else Path(scratch) / "out"
+        if args.format == "nanopub":
+            from jakgraph.publish.nanopub import write_nanopubs
+
+            _, count = write_nanopubs(store, target, key_file=args.sign)
+            note = f"{count} nanopublications and their index" + (" (signed)" if args.sign else "")
+        else:
+            from jakgraph.publish.sssom import mappings, write_sssom
+
+            write_sssom(store, target)
+            target.with_name(target.name + ".sha256").unlink(missing_ok=True)
+            note = f"{len(mappings(store))} mappings"
+        if args.output is None:
+            sys.stdout.buffer.write(target.read_bytes())
+            print(f"wrote {note}", file=sys.stderr)
+        else:
+            print(f"wrote {args.output}: {note}", file=sys.stderr)
+    return 0
+
+
+def _store_from(args: argparse.Namespace):  # noqa: ANN202 - pyoxigraph Store
+    from jakgraph.stores.bridge import dataset_to_store
+
+    return dataset_to_store(_dataset(args))

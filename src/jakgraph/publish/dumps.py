@@ -1,4 +1,8 @@
-"""Serialise the graph in every RDF format users load into their own stores."""
+"""Serialise the graph in every RDF format users load into their own stores, and the exchange files beside.
+
+The exchange files (:func:`write_exchange`) carry the same graph in the field's own forms: nanopublications
+(one per letter statement, TriG), SSSOM mappings; the KGX pair is written by ``publish.kgx``.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -9,6 +13,11 @@ from rdflib import Dataset, Graph
 from jakgraph import formats
 from jakgraph.formats import ResultFormat
 from jakgraph.namespaces import PREFIXES
+
+#: the exchange files' names in dist/ (the download page and VoID/DCAT describe them by these names)
+NANOPUBS_FILE = "jakgraph.nanopubs.trig"
+SSSOM_FILE = "jakgraph.sssom.tsv"
+
 
 #: the dumps, by the name ``jakgraph export --format`` takes (rdflib writes them, with the project prefixes)
 EXPORT_FORMATS: dict[str, ResultFormat] = {
@@ -55,3 +64,13 @@ def write_checksum(path: Path) -> Path:
     checksum = path.with_name(path.name + ".sha256")
     checksum.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
     return checksum
+
+
+def write_exchange(store, folder: Path, *, key_file: Path | None = None) -> list[Path]:  # noqa: ANN001 - ox.Store
+    """The nanopublications (TriG, signed when ``key_file`` is given) and the SSSOM mappings, with checksums."""
+    from jakgraph.publish.nanopub import write_nanopubs
+    from jakgraph.publish.sssom import write_sssom
+
+    nanopubs, _ = write_nanopubs(store, folder / NANOPUBS_FILE, key_file=key_file)
+    write_checksum(nanopubs)
+    return [nanopubs, write_sssom(store, folder / SSSOM_FILE)]

@@ -31,22 +31,30 @@ from jakgraph.namespaces import (
     VOID,
 )
 from jakgraph.build.sources import curated_sources
-from jakgraph.formats import TSV, ResultFormat
+from jakgraph.formats import TSV
 from jakgraph.publish.dumps import EXPORT_FORMATS
 from jakgraph.stores.bridge import from_ox
 
-#: the dump files ``jakgraph build`` writes, by file extension (KGX: Biolink's TSV exchange format)
-DUMP_FORMATS: dict[str, ResultFormat] = {fmt.extension: fmt for fmt in (*EXPORT_FORMATS.values(), TSV)}
+from jakgraph.publish import metadata as release
 
-TITLE = "jakgraph: JAK inhibitors in monogenic type I interferonopathies"
-DESCRIPTION = (
-    "A linked-data knowledge graph of the published evidence on Janus kinase inhibitors (ruxolitinib, "
-    "baricitinib, tofacitinib) in monogenic type I interferonopathies, read from the letter by Banday et al. "
-    "(Ann Rheum Dis, correspondence on Nash et al. 2021): n-ary treatment-evidence statements with patients, "
-    "doses as printed and parsed, durations, outcomes, adverse events and switches, each traced to its "
-    "sentence and the letter's numbered references; background facts (identifiers, drug targets, pathways) "
-    "name their own sources."
-)
+#: the dump files ``jakgraph build`` writes, by file extension, with their media types: the RDF dumps from the
+#: format table, KGX's TSV pair (and SSSOM's TSV), and the KGX graph metadata (plain JSON)
+DUMP_MEDIA_TYPES: dict[str, str] = {
+    **{fmt.extension: fmt.media_type for fmt in (*EXPORT_FORMATS.values(), TSV)},
+    "json": "application/json",
+}
+
+#: the specifications the non-RDF and exchange dumps follow (by file name ending); these are not void:dataDump
+CONFORMS_TO: dict[str, str] = {
+    "_nodes.tsv": "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md",
+    "_edges.tsv": "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md",
+    "_kgx_metadata.json": "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md",
+    ".sssom.tsv": "https://w3id.org/sssom/spec",
+    ".nanopubs.trig": "http://www.nanopub.org/nschema",
+}
+
+TITLE = release.TITLE
+DESCRIPTION = release.DESCRIPTION
 _lock = threading.Lock()
 _cache: dict[int, tuple[ox.Store, int, str, Graph]] = {}
 
@@ -87,11 +95,11 @@ def dumps(folder: Path | None = None) -> list[Dump]:
     found = []
     for path in sorted(target.iterdir()):
         ext = path.suffix.lstrip(".")
-        if not path.is_file() or ext not in DUMP_FORMATS:
+        if not path.is_file() or ext not in DUMP_MEDIA_TYPES:
             continue
         checksum_file = path.with_name(path.name + ".sha256")
         digest = checksum_file.read_text(encoding="utf-8").split()[0] if checksum_file.is_file() else None
-        found.append(Dump(path, DUMP_FORMATS[ext].media_type, digest))
+        found.append(Dump(path, DUMP_MEDIA_TYPES[ext], digest))
     return found
 
 
@@ -152,7 +160,7 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
     g.bind("foaf", "http://xmlns.com/foaf/0.1/")
 
     meta = _ontology_metadata(store)
-    version = next((m.value for m in meta.get(str(OWL.versionInfo), [])), None)
+    version = release.VERSION  # the release (publish.metadata), the same the ontology's owl:versionInfo says
     g.add((dataset, RDF.type, VOID.Dataset))
     g.add((dataset, RDF.type, DCAT.Dataset))
     g.add((dataset, DCTERMS.title, Literal(TITLE, lang="en")))
@@ -183,7 +191,8 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
 
     for dump in dumps(folder):
         url = public(settings, f"download/{dump.name}")
-        if dump.path.suffix != ".tsv":
+        spec = next((iri for end, iri in CONFORMS_TO.items() if dump.name.endswith(end)), None)
+        if spec is None:
             g.add((dataset, VOID.dataDump, url))
         dist = BNode()
         g.add((dataset, DCAT.distribution, dist))
@@ -193,8 +202,8 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
         g.add((dist, DCTERMS.title, Literal(dump.name)))
         g.add((dist, DCTERMS.license, CC_BY_4))
         g.add((dist, DCAT.byteSize, Literal(dump.path.stat().st_size, datatype=XSD.nonNegativeInteger)))
-        if dump.path.suffix == ".tsv":
-            g.add((dist, DCTERMS.conformsTo, URIRef("https://github.com/biolink/kgx/blob/master/specification/kgx-format.md")))
+        if spec is not None:
+            g.add((dist, DCTERMS.conformsTo, URIRef(spec)))
         if dump.sha256:
             checksum = BNode()
             g.add((dist, SPDX.checksum, checksum))

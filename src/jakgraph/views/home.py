@@ -86,4 +86,20 @@ def home_context(request: Request) -> dict[str, Any]:
         "diseases": evidence_by_disease(store),
         "prefix_count": len(PREFIXES),
         "triples": len(store),
+        "dataset_jsonld": dataset_jsonld(request, store),
     }
+
+
+def dataset_jsonld(request: Request, store: ox.Store) -> str:
+    """The schema.org Dataset block of the home page, as JSON safe inside a <script> element."""
+    import json
+
+    from jakgraph import paths
+    from jakgraph.publish.metadata import LETTER_IRI, schema_org_dataset
+    from jakgraph.publish.void import dumps
+
+    title = next((q.object.value for q in store.quads_for_pattern(
+        ox.NamedNode(LETTER_IRI), ox.NamedNode("http://purl.org/dc/terms/title"), None, None)), None)
+    block = schema_org_dataset(request.app.state.jak.settings.base_url,
+                               [(d.name, d.media_type) for d in dumps(paths.DIST_DIR)], title)
+    return json.dumps(block, ensure_ascii=False, indent=1).replace("</", "<\\/")

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from jakgraph import __version__
 from jakgraph.settings import Settings
 from jakgraph.web import guards
 from jakgraph.web.routers import LAST_ROUTERS, ROUTERS
@@ -16,7 +17,7 @@ from jakgraph.web.state import AppState
 def create_app(settings: Settings | None = None, state: AppState | None = None) -> FastAPI:
     settings = settings if settings is not None else Settings()
     app_state = state if state is not None else AppState.create(settings)
-    app = FastAPI(title="jakgraph", version="0.1.0", docs_url="/api-docs", redoc_url=None, lifespan=_lifespan)
+    app = FastAPI(title="jakgraph", version=__version__, docs_url="/api-docs", redoc_url=None, lifespan=_lifespan)
     app.state.jak = app_state
     app.add_middleware(SparqlFastPath)  # innermost: /sparql skips the route table, not the guards
     guards.install(app, settings)

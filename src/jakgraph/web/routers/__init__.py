@@ -6,10 +6,12 @@ from fastapi import APIRouter
 from jakgraph.web.routers import (
     dataset,
     downloads,
+    examples,
     fallback,
     figures,
     graph_store,
     health,
+    nanopubs,
     ontology,
     pages,
     prefixes,
@@ -23,5 +25,7 @@ ROUTERS: list[APIRouter] = [health.router, update.router, graph_store.router]
 ROUTERS += [sparql.router, prefixes.router]
 # the researcher's web (issue 5): pages, then the dereferenceable IRI folders
 ROUTERS += [pages.router, dataset.router, downloads.router, figures.router, ontology.router, resources.router]
+# the exchange formats (issue 12): nanopublications at /np/<Trusty code>, the example queries for SIB tooling
+ROUTERS += [nanopubs.router, examples.router]
 # keep last: its catch-all /{path:path} answers other IRIs under the base and the helpful 404 page
 LAST_ROUTERS: list[APIRouter] = [fallback.router]

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from jakgraph import paths
-from jakgraph.publish.void import DUMP_FORMATS, dumps
+from jakgraph.formats import content_type
+from jakgraph.publish.void import DUMP_MEDIA_TYPES, dumps
 from jakgraph.web.templating import render
 
 router = APIRouter(tags=["downloads"])
@@ -24,9 +25,9 @@ def _files() -> dict[str, str]:
         if not path.is_file():
             continue
         ext = path.suffix.lstrip(".")
-        if ext in DUMP_FORMATS:
-            files[path.name] = DUMP_FORMATS[ext].content_type
-        elif ext == "sha256" and path.with_suffix("").suffix.lstrip(".") in DUMP_FORMATS:
+        if ext in DUMP_MEDIA_TYPES:
+            files[path.name] = content_type(DUMP_MEDIA_TYPES[ext])
+        elif ext == "sha256" and path.with_suffix("").suffix.lstrip(".") in DUMP_MEDIA_TYPES:
             files[path.name] = "text/plain; charset=utf-8"
     return files
 
