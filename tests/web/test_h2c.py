@@ -3,16 +3,21 @@
 Every stock JDK ``HttpClient`` offers ``Upgrade: h2c`` on each HTTP/1.1 request; httptools used to drop the
 body of such a request (``web/server.py`` says why). Here: raw requests carrying the offer, by GET and POST
 (form, direct, chunked, body sent late, pipelined), each answered 200 with the embedded engine's answer and the
-connection still usable; then Apache Jena's ``rsparql`` by GET and ``--post`` in each of its result formats.
+connection still usable; then Apache Jena's ``rsparql`` by GET and ``--post`` in each of its result formats
+(it always asks the server for JSON first), and the JDK ``HttpClient`` itself (tests/java/JdkClient.java)
+asking for each results format the endpoint serves, by GET, POST form and POST direct.
 """
 from __future__ import annotations
 
 import csv
 import io
 import json
+import shutil
 import socket
+import subprocess
 import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
@@ -227,3 +232,32 @@ def test_jena_rsparql(live_server, expected: set, tmp_path_factory: pytest.TempP
         args.insert(0, "--post")
     output = run_jena("arq.rsparql", args, tmp_path_factory.getbasetemp())
     assert parse_rsparql(output, fmt) == expected, output
+
+
+# -- the JDK HttpClient itself, asking for each results format the endpoint serves ------------------------
+SERVER_FORMATS = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                  "csv": "text/csv", "tsv": "text/tab-separated-values"}
+JDK_CLIENT = Path(__file__).parents[1] / "java" / "JdkClient.java"
+
+
+@pytest.fixture(scope="module")
+def jdk_client(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    if shutil.which("javac") is None or shutil.which("java") is None:
+        pytest.skip("no Java compiler (Debian: default-jdk-headless)")
+    classes = tmp_path_factory.mktemp("jdk-client")
+    subprocess.run(["javac", "-d", str(classes), str(JDK_CLIENT)], check=True, timeout=120)
+    return ["java", "-cp", str(classes), "JdkClient"]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST-form", "POST-direct"])
+def test_jdk_http_client_every_format(live_server, expected: set, jdk_client: list[str],  # noqa: ANN001
+                                      method: str) -> None:
+    done = subprocess.run([*jdk_client, method, live_server.sparql, QUERY, *SERVER_FORMATS.values()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    answers = done.stdout.split("=== ")[1:]
+    assert len(answers) == len(SERVER_FORMATS)
+    for (fmt, media_type), answer in zip(SERVER_FORMATS.items(), answers):
+        status_line, _, body = answer.partition("\n")
+        assert status_line.startswith(f"200 HTTP_1_1 {media_type}"), (fmt, status_line, body)
+        assert parse_rsparql(body, fmt) == expected, (fmt, body)
