@@ -2,7 +2,9 @@
 
 Each protocol serves ``constant_app`` (so only HTTP, uvicorn and FastAPI are measured) in its own process;
 ``loadgen`` sends plain keep-alive GETs, then SPARQL POSTs carrying Java's ``Upgrade: h2c`` offer.
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/h2c.py [--requests N] [--concurrency C]``.
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/h2c.py [--requests N] [--concurrency C] [--rounds R]``
+(the best of R runs per cell). The h2c POSTs show throughput only: the constant app never reads the body,
+so uvicorn's httptools protocol, which drops it, still counts 200s there.
 """
 from __future__ import annotations
 
@@ -52,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="runs per cell; the best is reported (shared CPUs)")
     args = parser.parse_args()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -65,8 +68,13 @@ def main() -> None:
             for request in (encode_get(target, {"query": QUERY.decode()}, "application/sparql-results+json"),
                             h2c_post(target)):
                 asyncio.run(run_load(target, [request], concurrency=args.concurrency, total=500))  # warm-up
-                result = asyncio.run(run_load(target, [request], concurrency=args.concurrency, total=args.requests))
-                rates.append((len(result.latencies) / result.elapsed, result.statuses, result.errors))
+                best = None
+                for _ in range(args.rounds):
+                    result = asyncio.run(run_load(target, [request], concurrency=args.concurrency, total=args.requests))
+                    rate = len(result.latencies) / result.elapsed
+                    if best is None or rate > best[0]:
+                        best = (rate, result.statuses, result.errors)
+                rates.append(best)
             (get_rate, _, _), (post_rate, statuses, errors) = rates
             print(f"{name:26} {get_rate:10.0f} {post_rate:15.0f}  {statuses} errors={errors}")
         finally:
