@@ -51,7 +51,7 @@ def jena_command(main_class: str, folder: Path) -> list[str]:
 
 def run_jena(main_class: str, args: list[str], folder: Path, timeout: float = 120) -> str:
     """Run a Jena command; its standard output, or AssertionError with its output when it fails."""
-    done = subprocess.run([*jena_command(main_class, folder), *args], capture_output=True, text=True,
+    done = subprocess.run([*jena_command(main_class, folder), *args], check=False, capture_output=True, text=True,
                           timeout=timeout)
     assert done.returncode == 0, f"{main_class} {args} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done.stdout

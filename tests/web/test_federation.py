@@ -21,13 +21,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import server_support
+from jena_support import jena_missing, run_jena
 from rdflib import URIRef
 
-import server_support
 from jakgraph.namespaces import DISEASE, JAK
 from jakgraph.policy.safety import LOOPBACK_SWITCH, ServiceRefused, check_service_target
 from jakgraph.stores.remote import graphs_to_push, push
-from jena_support import jena_missing, run_jena
 
 pytestmark = pytest.mark.server
 
