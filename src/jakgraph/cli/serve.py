@@ -110,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from jakgraph.web.app import create_app
+    from jakgraph.web.server import UpgradeIgnoringProtocol
 
     settings = settings_from(args)
     check_port(settings.host, settings.port)
@@ -123,5 +124,6 @@ def run(args: argparse.Namespace) -> int:
           f"({workers}{settings.query_timeout:g} s timeout, "
           f"{settings.max_result_rows} rows at most)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level, access_log=False,
-                server_header=False, timeout_graceful_shutdown=5)
+                server_header=False, timeout_graceful_shutdown=5,
+                http=UpgradeIgnoringProtocol)  # h2c offers (Java clients) answered as HTTP/1.1
     return 0

@@ -46,6 +46,11 @@ _PARSER_LOCK = threading.Lock()
 SERVICE_SCHEMES = frozenset({"http", "https"})
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+#: TEST ONLY, never in production: ``JAKGRAPH_ALLOW_LOOPBACK_SERVICE=1`` lets an *allow-listed* SERVICE target
+#: on a loopback address (127.0.0.0/8, ::1, written as an IP) through, so that tests/web/test_federation.py can
+#: federate with an Oxigraph server on 127.0.0.1. Off by default; every other address rule stays.
+LOOPBACK_SWITCH = "JAKGRAPH_ALLOW_LOOPBACK_SERVICE"
 Resolver = Callable[[str, int | None], Iterable[str]]
 
 
@@ -317,7 +322,10 @@ def check_service_target(term: URIRef | Variable, allowlist: Sequence[str],
             raise ServiceRefused(f"SERVICE <{iri}> is refused: {host} does not resolve") from None
         if not addresses:
             raise ServiceRefused(f"SERVICE <{iri}> is refused: {host} does not resolve")
+    loopback_allowed = os.environ.get(LOOPBACK_SWITCH, "") == "1"
     for found_address in addresses:
+        if loopback_allowed and found_address.is_loopback:
+            continue
         if not is_public(found_address):
             raise ServiceRefused(
                 f"SERVICE <{iri}> is refused: {host} is a loopback, link-local, private or reserved address"
