@@ -10,23 +10,25 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from jakgraph import formats
 from jakgraph.namespaces import NANOPUB
 from jakgraph.publish.nanopub import Nanopublication, by_code, cached_nanopubs
-from jakgraph.web.negotiation import choose
+from jakgraph.web import linkeddata
+from jakgraph.web.linkeddata import Representation
 from jakgraph.web.templating import render, templates
 
 router = APIRouter(tags=["nanopublications"])
 
-#: (name, media type, extension, rdflib format), in the server's order of preference after HTML
-FORMATS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("HTML", "text/html", "html", None),
-    ("TriG", "application/trig", "trig", "trig"),
-    ("N-Quads", "application/n-quads", "nq", "nquads"),
-    ("JSON-LD", "application/ld+json", "jsonld", "json-ld"),
+#: the representations of a nanopublication, in the server's order after HTML: its quad formats, from the one
+#: format table (through ``linkeddata.Representation``, as the resource pages use)
+FORMATS: tuple[Representation, ...] = (
+    linkeddata.HTML,
+    Representation("trig", formats.TRIG.title, formats.TRIG.extension, formats.TRIG.media_types, formats.TRIG),
+    Representation("nquads", formats.N_QUADS.title, formats.N_QUADS.extension, formats.N_QUADS.media_types,
+                   formats.N_QUADS),
+    linkeddata.JSON_LD,
 )
-_ALIASES = {"text/html": ("text/html", "application/xhtml+xml"), "application/ld+json": ("application/ld+json",
-                                                                                         "application/json")}
-BY_EXTENSION = {f[2]: f for f in FORMATS}
+BY_EXTENSION = {f.extension: f for f in FORMATS}
 
 
 def nanopubs_of(request: Request) -> list[Nanopublication]:
@@ -44,26 +46,23 @@ templates.env.globals["nanopub_path"] = nanopub_path
 
 
 def _links(code: str, chosen: str) -> str:
-    return ", ".join(f'</np/{code}.{ext}>; rel="{"self" if ext == chosen else "alternate"}"; type="{media}"'
-                     for _, media, ext, _ in FORMATS)
+    return ", ".join(f'</np/{code}.{f.extension}>; rel="{"self" if f.extension == chosen else "alternate"}"; '
+                     f'type="{f.media_type}"' for f in FORMATS)
 
 
-def _respond(request: Request, nanopub: Nanopublication, fmt: tuple[str, str, str, str | None],
-             negotiated: bool) -> Response:
-    _, media, ext, rdflib_format = fmt
-    headers = {"Link": _links(nanopub.artifact_code, ext), "Access-Control-Allow-Origin": "*"}
+def _respond(request: Request, nanopub: Nanopublication, fmt: Representation, negotiated: bool) -> Response:
+    headers = {"Link": _links(nanopub.artifact_code, fmt.extension), "Access-Control-Allow-Origin": "*"}
     if negotiated:
         headers["Vary"] = "Accept"
-    if rdflib_format is None:
+    if fmt.format is None:
         graphs = []
         for part in ("assertion", "provenance", "pubinfo"):
             graph = next((g for g in nanopub.dataset.graphs() if str(g.identifier).endswith("#" + part)), None)
             graphs.append((part, graph.serialize(format="turtle") if graph is not None else ""))
         return render(request, "nanopub.html", {"title": f"Nanopublication: {nanopub.label}", "np": nanopub,
                                                 "graphs": graphs, "formats": FORMATS[1:]}, headers=headers)
-    body = nanopub.serialize(rdflib_format)
-    content_type = media + ("; charset=utf-8" if media != "application/n-quads" else "")
-    return Response(b"" if request.method == "HEAD" else body.encode("utf-8"), media_type=content_type,
+    body = nanopub.serialize(fmt.format.rdflib)
+    return Response(b"" if request.method == "HEAD" else body.encode("utf-8"), media_type=fmt.content_type,
                     headers=headers)
 
 
@@ -93,11 +92,11 @@ def nanopub(request: Request, name: str) -> Response:
         fmt = BY_EXTENSION.get(ext)
         if fmt is None:
             return PlainTextResponse(f"404 Not Found: no .{ext} form; try "
-                                     + ", ".join(f".{f[2]}" for f in FORMATS) + "\n", status_code=404)
+                                     + ", ".join(f".{f.extension}" for f in FORMATS) + "\n", status_code=404)
         return _respond(request, found, fmt, negotiated=False)
-    fmt = choose(request.headers.get("accept"), FORMATS, [_ALIASES.get(f[1], (f[1],)) for f in FORMATS])
+    fmt = linkeddata.negotiate(request.headers.get("accept"), FORMATS)
     if fmt is None:
         return PlainTextResponse("406 Not Acceptable: a nanopublication is available as "
-                                 + ", ".join(f[1] for f in FORMATS) + "\n", status_code=406,
+                                 + ", ".join(f.media_type for f in FORMATS) + "\n", status_code=406,
                                  headers={"Vary": "Accept", "Link": _links(code, "")})
     return _respond(request, found, fmt, negotiated=True)
