@@ -273,6 +273,19 @@ def lung_outcomes(rows: Rows) -> None:
         ("baricitinib", "usp18-deficiency", "pulmonary-manifestations", "1")])
 
 
+def all_parts_of_a_statement(rows: Rows) -> None:
+    # p2-s3/p2-s4 baricitinib in SAVI: its patients, three maximum doses with their weight bands ("4 mg/day (<20 kg),
+    # 6 mg/day (20–40 kg) or 10 mg/day (>40 kg)"), the mean treatment duration (2¼ years), four outcomes (lung
+    # fibrosis, lung functions, skin disease, interferon signature) and three adverse events (pneumonia,
+    # osteomyelitis, BK viraemia)
+    kinds: dict[str, int] = {}
+    for r in rows:
+        kinds[short(r["kind"])] = kinds.get(short(r["kind"]), 0) + 1
+    assert kinds == {"PatientGroup": 1, "MaximumDose": 3, "WeightBand": 3, "TreatmentDuration": 1, "Outcome": 4,
+                     "AdverseEvent": 3}
+    assert {r["printed"] for r in rows if short(r["kind"]) == "WeightBand"} == {"<20 kg", "20–40 kg", ">40 kg"}
+
+
 def needs_hpo_loaded(rows: Rows) -> None:
     # a cross-ontology example: the curated graph alone holds no HPO hierarchy or annotations, so nothing joins
     # (and nothing is invented); tests/stores/test_obo.py runs it with the real HPO loaded and checks its answer
@@ -315,6 +328,7 @@ EXPECTED: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "bk-virus-events": (bk_virus_events, ("p2-s2", "p2-s4", "p3-s3", "p3-s4", "p5-s7")),
     "interferon-outcomes": (interferon_outcomes, ("p2-s3", "p2-s7", "p4-s2", "p5-s2", "p5-s5")),
     "lung-outcomes": (lung_outcomes, ("p2-s1", "p2-s3", "p4-s3", "p6-s8")),
+    "all-parts-of-a-statement": (all_parts_of_a_statement, ("p2-s3", "p2-s4")),
     "adverse-events-by-hpo-branch": (needs_hpo_loaded, ()),
     "hpo-phenotypes-improved-on-jak-inhibitors": (needs_hpo_loaded, ()),
 }
