@@ -159,25 +159,47 @@ def test_a_file_that_is_not_hpo_annotations_is_refused(tmp_path: Path) -> None:
     assert len(store) == 0 and not list(store.named_graphs())
 
 
-def test_a_small_real_slice_loads_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from jakgraph.cli import main
-
+def _hp_sample(tmp_path: Path) -> Path:
+    """The top of the real HPO (every kept term's parents kept too), as a small .obo file."""
     text = HP_OBO.read_text(encoding="utf-8")
     head, _, rest = text.partition("\n[Term]\n")
     blocks = [b.split("\n[Typedef]\n")[0] for b in rest.split("\n[Term]\n")]
     parents = {b.splitlines()[0]: {line.split()[1] for line in b.splitlines() if line.startswith("is_a:")}
                for b in blocks if "is_obsolete: true" not in b}
     chosen: dict[str, str] = {}
-    for _ in range(3):  # the top of the hierarchy: every kept term's parents are kept too
+    for _ in range(3):
         for block in blocks:
             first = block.splitlines()[0]
             if first in parents and first not in chosen and parents[first] <= {k[4:] for k in chosen}:
                 chosen[first] = block
     sample = tmp_path / "hp-sample.obo"
     sample.write_text(head + "\n[Term]\n" + "\n[Term]\n".join(list(chosen.values())[:60]) + "\n", encoding="utf-8")
+    return sample
+
+
+def test_a_small_real_slice_loads_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from jakgraph.cli import main
+
+    sample = _hp_sample(tmp_path)
     assert main(["load", str(sample), "--store", str(tmp_path / "store"), "--quiet", "--list"]) == 0
     out = capsys.readouterr().out
     assert "graph/loaded/hp-sample" in out
+
+
+def test_serve_load_reads_an_obo_file(tmp_path: Path) -> None:
+    """``serve --load hp-sample.obo``: the ontology's classes answer through /sparql beside the curated graph."""
+    from fastapi.testclient import TestClient
+
+    from jakgraph.settings import Settings
+    from jakgraph.web.app import create_app
+
+    sample = _hp_sample(tmp_path)
+    app = create_app(Settings(load_files=(sample,), query_workers=1, access_log=""))
+    query = ("SELECT ?label WHERE { GRAPH <" + str(LOADED_GRAPHS) + "hp-sample> { "
+             "<http://purl.obolibrary.org/obo/HP_0000118> <http://www.w3.org/2000/01/rdf-schema#label> ?label } }")
+    with TestClient(app) as client:
+        answer = client.get("/sparql", params={"query": query}, headers={"Accept": "text/csv"})
+        assert answer.status_code == 200 and answer.text.split()[1:] == ["Phenotypic", "abnormality"]
 
 
 def _example(built, slug: str) -> str:
