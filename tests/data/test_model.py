@@ -18,7 +18,7 @@ from rdflib import RDF, Literal
 from rdflib.namespace import SKOS
 
 from jakgraph.build.letter import letter_sentences
-from jakgraph.namespaces import BACKGROUND_GRAPH, DRUG, FINDING, JAK, LETTER_GRAPH
+from jakgraph.namespaces import BACKGROUND_GRAPH, DRUG, FINDING, JAK, LETTER_GRAPH, PREFIXES
 
 SENTENCES = {s.key: s.text for s in letter_sentences()}
 DRUG_NAMES = ("ruxolitinib", "baricitinib", "tofacitinib")
@@ -146,3 +146,16 @@ def test_groups_of_findings_are_hierarchy_queries(built, group: str, expected: s
                              prefixes={"skos": str(SKOS)}, use_default_graph_as_union=True)
     assert {r["f"].value.rsplit("/", 1)[-1] for r in rows} == expected
 
+
+
+def test_every_term_a_result_can_return_has_a_label(built) -> None:
+    # identifiers in other resources (skos:*Match, sameAs, web pages, the licence) are links out, not terms
+    rows = list(built.store.query("""
+        SELECT DISTINCT ?o WHERE {
+          VALUES ?g { graph:letter graph:background graph:derived graph:ontology }
+          GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?o))
+          FILTER(?p NOT IN (skos:exactMatch, skos:closeMatch, skos:broadMatch, skos:narrowMatch, skos:relatedMatch,
+                            owl:sameAs, schema:sameAs, owl:versionIRI, jak:describedBy, dcterms:license, rdfs:isDefinedBy))
+          FILTER NOT EXISTS { ?o rdfs:label ?label }
+        }""", use_default_graph_as_union=True, prefixes={**PREFIXES, "owl": "http://www.w3.org/2002/07/owl#"}))
+    assert not rows, f"terms without a label: {sorted(r['o'].value for r in rows)}"
