@@ -31,6 +31,7 @@ WORDS = {
     Decimal("2.25"): ("2¼",),
     Decimal("0.5"): ("half",),
     Decimal("0.1"): ("one-tenth",),
+    Decimal("0.333333"): ("one-third",),  # 1/3 to six places (jak:proportion's definition)
     Decimal("0.8"): ("80%",),
 }
 #: sentences that print no reference and have no neighbour on the same report: the letter's own claims
@@ -165,10 +166,13 @@ def test_approximate_amounts_say_so(letter) -> None:
             assert marked, f"{node}: jak:approximate but printed {printed_text!r}"
 
 
-def test_one_third_has_no_invented_proportion(letter) -> None:
-    for value in letter.objects(None, JAK.proportion):
-        assert Decimal(str(value)) in (Decimal("0.5"), Decimal("0.1"), Decimal("0.8"))
-    assert (None, JAK.quantityText, Literal("one-third")) in letter
+def test_proportions_are_the_printed_fractions(letter) -> None:
+    # "approximately half" (p3-s2, p5-s5), "One-third" (p5-s6), "one-tenth" (p5-s7), "~80%" (p6-s6)
+    values = sorted(Decimal(str(v)) for v in letter.objects(None, JAK.proportion))
+    assert values == sorted(Decimal(v) for v in ("0.5", "0.5", "0.333333", "0.1", "0.8"))
+    third = next(letter.subjects(JAK.proportion, Literal(Decimal("0.333333"))))
+    assert letter.value(third, JAK.quantityText) == Literal("one-third")
+    assert (third, JAK.approximate, None) not in letter  # an exact fraction, only its decimal is rounded
 
 
 def test_every_sentence_backs_a_statement_or_says_why(built) -> None:

@@ -10,7 +10,7 @@ def test_report_on_the_built_graph(built) -> None:
     by_key = {s.key: s for s in report.sentences}
     assert {b.curie for b in by_key["p2-s5"].statements} >= {
         "stmt:savi-baricitinib-after-ruxolitinib",
-        "switch:savi-ruxolitinib-to-baricitinib-non-response",
+        "stmt:savi-ruxolitinib-child-no-initial-response",
     }
     assert "jak:TreatmentEvidence" in {curie(t) for b in by_key["p2-s5"].statements for t in b.types}
     assert by_key["figure-1-s3"].not_modelled_because.startswith("figure caption")

@@ -14,13 +14,13 @@ from jakgraph.stores.ondisk import open_store_dir
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "load",
-        help="bulk-load RDF files (e.g. MONDO, HPO) into an on-disk store, each into graph/loaded/<name>",
-        description="Stream big RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, OWL, JSON-LD; "
-                    "optionally .gz) into the store in DIR, each into its own named graph "
+        help="bulk-load RDF files and OBO ontologies (e.g. MONDO, HPO) into an on-disk store, each into graph/loaded/<name>",
+        description="Stream big RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, OWL, JSON-LD), OBO "
+                    "ontologies (.obo, as OBO-in-OWL RDF) and HPO annotations (.hpoa; all optionally .gz) into the store in DIR, each into its own named graph "
                     "https://w3id.org/jakgraph/graph/loaded/<name>. A file that does not parse leaves "
                     "the store as it was. `jakgraph serve --store DIR` then serves them with the curated graph.",
     )
-    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="RDF files to load")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE", help="RDF, .obo or .hpoa files to load")
     parser.add_argument("--store", type=Path, required=True, metavar="DIR",
                         help="the store directory (created if missing; the one `serve --store` uses)")
     parser.add_argument("--name", help="graph name for a single FILE (default: the file name without extensions)")

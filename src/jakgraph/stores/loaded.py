@@ -12,6 +12,11 @@ and leaves the store exactly as it was: Oxigraph's bulk loader (0.5) commits onl
 dropped once the new file is known to parse. Quad formats (N-Quads, TriG, JSON-LD) are streamed through
 Python so that all their quads land in the file's one graph.
 
+OBO ontologies (``.obo``) and HPO disease annotations (``.hpoa``), optionally ``.gz``, are not RDF: they
+are converted by :mod:`jakgraph.stores.obo` (pronto; the OBO-in-OWL form, so OBO PURL class IRIs join the
+curated ``skos:*Match`` links) and the resulting quads are added in one transaction, after the whole file
+has parsed, so a bad file again leaves the store as it was.
+
 Loaded graphs are never SHACL-validated: they are other people's data, kept apart from the curated
 graphs by their graph name, and listed by :func:`loaded_graphs` for the Service Description and VoID.
 """
@@ -22,6 +27,7 @@ import gzip
 import io
 import re
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -34,9 +40,12 @@ import pyoxigraph as ox
 from jakgraph import formats
 from jakgraph.errors import JakgraphError, SourceError
 from jakgraph.namespaces import LOADED_GRAPHS
+from jakgraph.stores.obo import convert, is_hpoa, is_obo
 
 #: the formats a file is loaded from: by extension (``.gz`` may follow any) or by ``--format`` name
 LOADABLE = formats.GRAPH_FORMATS
+#: non-RDF files converted by jakgraph.stores.obo (named like the RDF ones, so they get a graph name too)
+CONVERTED_EXTENSIONS = (".obo", ".hpoa")
 _QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
 _LINE_FORMATS = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS}
 _CHUNK = 1 << 20
@@ -81,7 +90,7 @@ def graph_name_for(path: Path) -> str:
     if name.lower().endswith(".gz"):
         name = name[:-3]
     stem, dot, ext = name.rpartition(".")
-    if dot and formats.by_extension(ext) is not None:
+    if dot and (formats.by_extension(ext) is not None or "." + ext.lower() in CONVERTED_EXTENSIONS):
         name = stem
     return check_graph_name(re.sub(r"[^A-Za-z0-9._~-]+", "-", name).strip("-.") or "graph")
 
@@ -279,6 +288,8 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
     path = Path(path)
     if not path.is_file():
         raise SourceError(str(path), "no such file")
+    if fmt is None and (is_obo(path) or is_hpoa(path)):
+        return _load_converted(store, path, name=name, replace=replace, progress=progress)
     rdf_format = detect_format(path, fmt)
     graph_name = check_graph_name(name) if name else graph_name_for(path)
     target = ox.NamedNode(graph_iri(graph_name))
@@ -324,6 +335,47 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
             f"loaded {path.name}: {triples:,} triples into <{target.value}> in {seconds:.1f}s "
             f"({_si(result.triples_per_second)} triples/s, {_size(total / max(seconds, 1e-9))}/s)"
         )
+    return result
+
+
+def _load_converted(store: ox.Store, path: Path, *, name: str | None, replace: bool,
+                    progress: bool | IO[str]) -> LoadResult:
+    """An OBO or HPO annotation file: converted in full first (a bad file touches nothing), then swapped in."""
+    graph_name = check_graph_name(name) if name else graph_name_for(path)
+    target = ox.NamedNode(graph_iri(graph_name))
+    existed = store.contains_named_graph(target)
+    if existed and not replace:
+        raise JakgraphError(f"graph {target.value} is already loaded; use --replace to load it again")
+    stream = None if progress is False else (sys.stderr if progress is True else progress)
+    started = time.monotonic()
+    if stream is not None:
+        stream.write(f"converting {path.name} ({'OBO ontology' if is_obo(path) else 'HPO annotations'})\n")
+        stream.flush()
+    with tempfile.TemporaryFile(mode="w+b", prefix="jakgraph-", suffix=".nt") as spool:
+        text = io.TextIOWrapper(spool, encoding="utf-8", newline="\n")
+        convert(path, text)  # raises SourceError before the store is touched
+        text.flush()
+        spool.seek(0)
+        try:
+            if existed:
+                store.remove_graph(target)
+            store.bulk_load(spool, format=ox.RdfFormat.N_TRIPLES,
+                            to_graph=target)
+        except BaseException:
+            _restore(store, target, existed)
+            raise
+        finally:
+            text.detach()
+    if not store.contains_named_graph(target):
+        store.add_graph(target)
+    triples = count_triples(store, target.value)
+    seconds = time.monotonic() - started
+    total = path.stat().st_size
+    kind = "OBO" if is_obo(path) else "HPOA"
+    result = LoadResult(path, target.value, kind, triples, total, seconds, existed)
+    if stream is not None:
+        stream.write(f"loaded {path.name}: {triples:,} triples into <{target.value}> in {seconds:.1f}s\n")
+        stream.flush()
     return result
 
 

@@ -1,7 +1,9 @@
 """The evidence card: one treatment-evidence statement with all its parts, ready for a page.
 
 Values are read as printed (``jak:printedText``, ``jak:quantityText``) and as parsed (value, range, unit,
-band); doses computed by the build (graph:derived) are kept apart and marked as computed.
+band); doses computed by the build (graph:derived) are kept apart and marked as computed. How many patients
+lives on patient groups (the model's one home for counts): an outcome, adverse event or switch shows the
+count of the group it points at.
 """
 from __future__ import annotations
 
@@ -173,6 +175,11 @@ _DETAIL_PROPERTIES = (
     ("consequenceFor", "consequence for"),
     ("switchFrom", "from"),
     ("switchTo", "to"),
+    ("switchToOneOf", "to one of"),
+    ("patientGroup", "patients"),
+    ("coTreatment", "co-treatment"),
+    ("predominantFinding", "predominant"),
+    ("drugFromContext", "drug read from context"),
     ("switchReason", "reason"),
     ("aspect", "limited on"),
     ("sex", "sex"),
@@ -201,6 +208,11 @@ def part(view: View, node: ox.NamedNode) -> Part:
                                  quantity=quantity(view, derived), note=view.text(derived, j("derivationMethod"))))
     qty = quantity(view, node)
     cnt = count(view, node)
+    if not cnt.shown:  # outcomes, adverse events and switches keep their count on their patient group
+        for group in view.objects(node, j("patientGroup")):
+            if isinstance(group, ox.NamedNode) and count(view, group).shown:
+                cnt = count(view, group)
+                break
     return Part(
         link=as_link(view, node),
         kinds=kinds,
