@@ -237,7 +237,8 @@ def _copy(dataset: Dataset) -> Dataset:
 
 def _a_dose_with_a_unit(dataset: Dataset) -> URIRef:
     letter = dataset.graph(LETTER_GRAPH)
-    doses = sorted(s for s in letter.subjects(JAK.unit, None) if (s, RDF.type, JAK.MaximumDose) in letter or (s, RDF.type, JAK.UsedDose) in letter)
+    doses = sorted(s for s in letter.subjects(JAK.unit, None)
+                   if (s, RDF.type, JAK.MaximumDose) in letter or (s, RDF.type, JAK.UsedDose) in letter)
     assert doses, "the curated data has no dose with a unit"
     return doses[0]
 

@@ -56,7 +56,7 @@ def test_bounded_by_entries_and_bytes_lru() -> None:
     cache.put(keys[3], b"x", 1)                 # evicts 1, the least recently used
     assert cache.get(keys[1]) is None and cache.get(keys[0]) == b"x" and len(cache) == 3
     small = ResultCache(max_entries=100, max_bytes=3000, max_entry_bytes=2000)
-    for i, key in enumerate(keys):
+    for key in keys:
         assert small.put(key, b"y" * 900, 900)
         assert small.size_bytes <= 3000
     assert len(small) == 2 and small.get(keys[4]) is not None and small.get(keys[0]) is None

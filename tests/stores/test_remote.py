@@ -66,9 +66,9 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             try:
                 httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
                 break
-            except httpx.HTTPError:
+            except httpx.HTTPError as error:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"oxigraph did not start: {(folder / 'server.log').read_text()}")
+                    raise RuntimeError(f"oxigraph did not start: {(folder / 'server.log').read_text()}") from error
                 time.sleep(0.1)
         yield url
     finally:

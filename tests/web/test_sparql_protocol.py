@@ -376,7 +376,7 @@ def _select_rows(fmt: str, body: bytes) -> list[dict[str, str]]:
     rows = []
     for line in lines[1:]:
         row = {}
-        for name, cell in zip(names, line.split("\t")):
+        for name, cell in zip(names, line.split("\t"), strict=True):
             if cell:
                 row[name] = cell[1:-1] if cell.startswith("<") else cell.split('"')[1] if cell.startswith('"') else cell
         rows.append(row)

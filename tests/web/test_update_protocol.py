@@ -71,7 +71,8 @@ def test_update_dataset_default_graph(client, state):
     url = "/update?using-graph-uri=" + quote(f"{DATA}data1.rdf", safe="")
     response = client.post(url, content=PROLOGUE + update, headers=DIRECT)
     assert response.status_code == 200, response.text
-    assert ask(state, f"ASK {{ GRAPH <http://example.org/protocol-update-dataset-test/> {{ <{DATA}data1.rdf> a <http://purl.org/dc/terms/BibliographicResource> }} }}")
+    assert ask(state, "ASK { GRAPH <http://example.org/protocol-update-dataset-test/> "
+                      f"{{ <{DATA}data1.rdf> a <http://purl.org/dc/terms/BibliographicResource> }} }}")
     assert not ask(state, f"ASK {{ GRAPH <http://example.org/protocol-update-dataset-test/> {{ <{DATA}data2.rdf> ?p ?o }} }}")
 
 
@@ -145,7 +146,8 @@ BAD = [
      "INSERT { ?s ?p ?o } WHERE { SERVICE <http://169.254.169.254/latest/meta-data/> { ?s ?p ?o } }", 403),
     ("using_not_an_iri", "POST", "/update?using-graph-uri=not%20an%20iri", DIRECT,
      "INSERT { <urn:a> <urn:b> ?o } WHERE { ?s ?p ?o }", 400),
-    ("update_too_large", "POST", "/update", DIRECT, "INSERT DATA { " + "<urn:a> <urn:b> <urn:c> . " * (Settings().max_query_bytes // 20) + "}", 413),
+    ("update_too_large", "POST", "/update", DIRECT,
+     "INSERT DATA { " + "<urn:a> <urn:b> <urn:c> . " * (Settings().max_query_bytes // 20) + "}", 413),
 ]
 
 

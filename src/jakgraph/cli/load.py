@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store_dir(args.store)
     for name in args.drop:
         print(f"dropped graph/loaded/{name}" if unload(store, name) else f"no graph/loaded/{name}")
-    for path, name in zip(args.files, names):
+    for path, name in zip(args.files, names, strict=True):
         result = load_file(store, path, name=name, fmt=args.format, replace=not args.no_replace,
                            progress=False if args.quiet else sys.stderr, batch=args.batch)
         print(f"{result.triples:,} triples from {path} into <{result.graph}> in {result.seconds:.1f}s")

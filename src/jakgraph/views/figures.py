@@ -98,7 +98,7 @@ def disease_marks(store: ox.Store) -> list[DiseaseMark]:
             for key in ("count", "words", "parent"):
                 entry[key] = entry[key] or _v(row, key)
     for disease, found in groups.items():
-        for group, entry in found.items():
+        for entry in found.values():
             if entry["parent"] in found:
                 continue  # counted through the larger group the statements also name
             if entry["count"] is not None:
@@ -173,7 +173,7 @@ def figure_1(store: ox.Store) -> str:
                              "interferonopathy genes in red (jak:causalGene), red stars = patients treated with JAK inhibitors.",
                              12, colour="#5b6670")]
     y = 84
-    for index, (label, genes) in enumerate(bands):
+    for label, genes in bands:
         rows = (len(genes) + per_row - 1) // per_row
         band_h = 34 + rows * (box_h + 26)
         body.append(f'<rect x="{left - 12}" y="{y}" width="{per_row * (box_w + gap) + 16}" height="{band_h}" '

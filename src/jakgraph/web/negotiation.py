@@ -121,7 +121,7 @@ def choose(accept: str | None, offers: Sequence[T], media_types: Sequence[Sequen
     ranges = parse_accept(accept)
     best: tuple[float, int, int] | None = None
     chosen: T | None = None
-    for index, (offer, types) in enumerate(zip(offers, media_types)):
+    for index, (offer, types) in enumerate(zip(offers, media_types, strict=True)):
         q, specificity = offer_quality(ranges, types)
         if q <= 0:
             continue
