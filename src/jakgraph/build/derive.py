@@ -29,7 +29,9 @@ def materialise(store: ox.Store) -> dict[str, int]:
         store.remove_graph(target)
     counts: dict[str, int] = {}
     for name, query in derivation_queries().items():
-        triples = list(store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES))
+        result = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+        assert isinstance(result, ox.QueryTriples), f"derivation {name} is not a CONSTRUCT"
+        triples = list(result)
         store.extend(ox.Quad(t.subject, t.predicate, t.object, target) for t in triples)
         counts[name] = len(triples)
     return counts

@@ -191,13 +191,13 @@ def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
     graph.add((unknown_query, SH.select, Literal(f"\n        SELECT $this ?path ?value WHERE {{{body}\n        }}")))
 
     for local, (prefix_name, what) in LITERAL_IDENTIFIERS.items():
-        prefix = by_prefix.get(prefix_name)
-        if prefix is None or not prefix.pattern:
+        known = by_prefix.get(prefix_name)
+        if known is None or not known.pattern:
             continue
         node = SHAPE[f"Identifier-{local}-literal"]
         prop = SHAPE[f"Identifier-{local}-literal-form"]
         graph.add((node, RDF.type, SH.NodeShape))
-        graph.add((node, SH.name, Literal(f"{what} has the form of {prefix.prefix}")))
+        graph.add((node, SH.name, Literal(f"{what} has the form of {known.prefix}")))
         graph.add((node, SH.targetSubjectsOf, JAK[local]))
         graph.add((node, SH.property, prop))
         graph.add((prop, RDF.type, SH.PropertyShape))
@@ -205,12 +205,12 @@ def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
         graph.add((prop, SH.name, Literal(local)))
         graph.add((prop, SH.order, Literal(90)))
         graph.add((prop, SH.description, Literal(
-            f"{what}: a plain string matching {prefix.pattern} ({prefix.name}, ../shared/reference/prefixes.tsv)."
+            f"{what}: a plain string matching {known.pattern} ({known.name}, ../shared/reference/prefixes.tsv)."
         )))
         graph.add((prop, SH.datatype, XSD.string))
-        graph.add((prop, SH.pattern, Literal(prefix.pattern)))
+        graph.add((prop, SH.pattern, Literal(known.pattern)))
         graph.add((prop, SH.severity, SH.Violation))
-        graph.add((prop, SH.message, Literal(f"{what} must be a plain string matching {prefix.pattern}.")))
+        graph.add((prop, SH.message, Literal(f"{what} must be a plain string matching {known.pattern}.")))
     return graph
 
 

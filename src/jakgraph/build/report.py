@@ -287,7 +287,7 @@ def results_from_graph(report: Graph, labels: dict[Node, str]) -> tuple[Validati
             ValidationResult(
                 focus_node=f"_:{focus}" if isinstance(focus, BNode) else str(focus),
                 focus=compact(focus) or "?",
-                label=labels.get(focus),
+                label=labels.get(focus) if focus is not None else None,
                 path=path_text(report, path),
                 value=None if value is None else literal_text(value),
                 message=compact_text(" ".join(sorted(messages))) or "(no message)",

@@ -147,7 +147,8 @@ def _labels(store: ox.Store, nodes: Iterable[Node]) -> dict[Node, str]:
     for node in nodes:
         if not isinstance(node, (URIRef, BNode)):
             continue
-        found = sorted(q.object.value for q in store.quads_for_pattern(_ox_term(node), label, None))  # type: ignore[arg-type]
+        found = sorted(q.object.value for q in store.quads_for_pattern(_ox_term(node), label, None)  # type: ignore[arg-type]
+                       if not isinstance(q.object, ox.Triple))
         if found:
             labels[node] = found[0]
     return labels
@@ -211,8 +212,8 @@ def _prepare(shapes: Graph, owned: bool = False) -> _PreparedShapes:
                     private.add(triple)
             else:
                 private = Graph()
-                for triple in shapes:
-                    private.add(triple)
+                for shape_triple in shapes:
+                    private.add(shape_triple)
             for prefix, namespace in PREFIXES.items():
                 private.bind(prefix, namespace, override=True, replace=True)
             prepared = _PreparedShapes(len(shapes), private, shapes_summary(private))
@@ -231,7 +232,7 @@ def validate_store(store: ox.Store, shapes: Graph, *, subject: str = "the graph"
     shacl_speedups.install()
     with prepared.lock, _quiet_rdflib():
         _, report_graph, report_text = pyshacl_validate(
-            store,
+            store,  # type: ignore[arg-type]  # pyshacl wraps an Oxigraph store itself; its annotation omits it
             shacl_graph=prepared.graph,
             advanced=True,
             inference="none",

@@ -45,6 +45,11 @@ def run_query(store: ox.Store, text: str) -> ox.QuerySolutions | ox.QueryBoolean
         raise QuerySyntaxError(f"SPARQL syntax error: {err}") from None
 
 
+def _text(serialised: bytes | None) -> str:
+    """pyoxigraph returns the bytes when given no output file (its stub also allows None)."""
+    return (serialised or b"").decode()
+
+
 def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> str:
     if isinstance(result, ox.QueryBoolean):
         if fmt in RESULT_FORMATS:

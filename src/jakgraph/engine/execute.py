@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -107,7 +108,15 @@ def execute(store: ox.Store, request: QueryRequest, options: ExecutionOptions) -
     return QueryResult(body, fmt, "graph", count, time.perf_counter() - started)
 
 
-def _dataset_arguments(request: QueryRequest, bones: str) -> dict[str, object]:
+class _DatasetArguments(TypedDict, total=False):
+    """The keyword arguments of ``Store.query`` that say which dataset a query runs on."""
+
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
+    use_default_graph_as_union: bool
+
+
+def _dataset_arguments(request: QueryRequest, bones: str) -> _DatasetArguments:
     if request.default_graph_uris or request.named_graph_uris:
         try:
             return {
@@ -122,7 +131,7 @@ def _dataset_arguments(request: QueryRequest, bones: str) -> dict[str, object]:
 
 
 def _evaluate(store: ox.Store, text: str, options: ExecutionOptions, prefixes: dict[str, str] | None,
-              arguments: dict[str, object]) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+              arguments: _DatasetArguments) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     try:
         return store.query(text, base_iri=options.base_iri, prefixes=prefixes, **arguments)
     except SyntaxError as err:

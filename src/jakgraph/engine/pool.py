@@ -27,6 +27,7 @@ import sys
 import tempfile
 import threading
 from collections import deque
+from collections.abc import Awaitable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -452,8 +453,8 @@ class WorkerPool:
         worker.quads = ready[1]  # type: ignore[index]
         return worker
 
-    def _in_background(self, awaitable: object) -> None:
-        task = asyncio.ensure_future(awaitable)  # type: ignore[arg-type]
+    def _in_background(self, awaitable: Awaitable[object]) -> None:
+        task = asyncio.ensure_future(awaitable)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

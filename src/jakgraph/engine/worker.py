@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+from typing import BinaryIO, cast
 
 import pyoxigraph as ox
 
@@ -99,7 +100,8 @@ def main(fd: int) -> None:
     sock = socket.socket(fileno=fd)
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
-        incoming = sock.makefile("rb", buffering=1 << 16)  # one read() per frame, most of the time
+        # one read() per frame, most of the time; typeshed types makefile() with a buffer size as a plain IOBase
+        incoming = cast(BinaryIO, sock.makefile("rb", buffering=1 << 16))
         config = recv_frame(incoming)
         options = ExecutionOptions(**config["options"])
         store = _load(config)

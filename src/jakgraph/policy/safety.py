@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from pyparsing import ParseResults
 from rdflib import URIRef, Variable
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -131,7 +132,7 @@ def _walk(node: object) -> Iterator[CompValue]:
             stack.extend(dict.values(item))
         elif isinstance(item, dict):
             stack.extend(item.values())
-        elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
+        elif isinstance(item, (list, tuple, ParseResults)):
             stack.extend(list(item))
 
 
@@ -631,7 +632,7 @@ def _analysis_json(analysis: Analysis) -> dict[str, object]:
     }
 
 
-def _analysis_from_json(data: dict) -> Analysis:  # type: ignore[type-arg]
+def _analysis_from_json(data: dict) -> Analysis:
     services = tuple(Variable(t["var"]) if "var" in t else URIRef(t["iri"]) for t in data["services"])
     return Analysis(data["kind"], tuple(data["operations"]), services, bool(data["dataset_clauses"]),
                     int(data["modify_count"]), int(data["silent_services"]), tuple(URIRef(t) for t in data["loads"]),

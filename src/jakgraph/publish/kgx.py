@@ -171,7 +171,8 @@ def nodes(store: ox.Store) -> dict[str, Node]:
             node.category = "biolink:Disease"  # a finding matched to a MONDO disease is a Biolink disease
         node.xrefs = [c for _, c in curies if c != node.id] + ([curie(node.iri)] if node.id != curie(node.iri) else [])
         node.sources = sorted({curie(q.object.value) for q in store.quads_for_pattern(
-            ox.NamedNode(node.iri), ox.NamedNode(PREFIXES["jak"] + "backgroundSource"), None, None)})
+            ox.NamedNode(node.iri), ox.NamedNode(PREFIXES["jak"] + "backgroundSource"), None, None)
+            if isinstance(q.object, ox.NamedNode)})
     return found
 
 

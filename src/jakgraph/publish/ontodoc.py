@@ -63,7 +63,8 @@ def ontology_doc(store: ox.Store) -> OntologyDoc:
     ontology = ox.NamedNode(str(ONTOLOGY_IRI))
     metadata = []
     for quad in store.quads_for_pattern(ontology, None, None, graph):
-        metadata.append((view.label(quad.predicate), [as_link(view, quad.object)]))
+        if not isinstance(quad.object, ox.Triple):
+            metadata.append((view.label(quad.predicate), [as_link(view, quad.object)]))
     metadata.sort(key=lambda m: m[0])
 
     classes = _terms_of_type(view, graph, OWL + "Class")

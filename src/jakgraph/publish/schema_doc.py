@@ -140,7 +140,8 @@ def _value_type(shapes: Graph, shape: Node) -> str:
         parts.append("one of " + ", ".join(_code(_term(m)) for m in shapes.items(members)))
     kind = shapes.value(shape, SH.nodeKind)
     if kind is not None and cls is None:
-        parts.append({SH.IRI: "an IRI", SH.Literal: "a literal", SH.BlankNode: "a blank node"}.get(kind, _code(compact(kind) or "")))
+        kinds: dict[Node, str] = {SH.IRI: "an IRI", SH.Literal: "a literal", SH.BlankNode: "a blank node"}
+        parts.append(kinds.get(kind, _code(compact(kind) or "")))
     pattern = shapes.value(shape, SH.pattern)
     if pattern is not None:
         parts.append(f"matching {_code(str(pattern))}")
@@ -168,7 +169,7 @@ def _property_rows(shapes: Graph, node_shape: Node) -> list[PropertyRow]:
                 shape=prop,  # type: ignore[arg-type]
                 path=path_text(shapes, path) or "?",
                 name=_text(shapes, prop, SH.name),
-                order=float(order) if order is not None else 999.0,
+                order=float(str(order)) if order is not None else 999.0,
                 cardinality=_cardinality(shapes, prop),
                 value_type=_value_type(shapes, prop),
                 severity=_severity(shapes, prop),
@@ -233,7 +234,9 @@ def _example(store: ox.Store | None, shapes: Graph, prop_shape: Node, focus_patt
         return "—"
     query = f"SELECT ?value WHERE {{ {focus_pattern} ?this {_sparql_path(shapes, path)} ?value . }} ORDER BY STR(?this) STR(?value) LIMIT 1"
     try:
-        rows = list(store.query(query, prefixes=PREFIXES))
+        solutions = store.query(query, prefixes=PREFIXES)
+        assert isinstance(solutions, ox.QuerySolutions)
+        rows = list(solutions)
     except (SyntaxError, ValueError, OSError):
         return "—"
     if not rows:
@@ -245,7 +248,7 @@ def _example(store: ox.Store | None, shapes: Graph, prop_shape: Node, focus_patt
             text = text[: EXAMPLE_WIDTH - 1] + "…"
         shown = json.dumps(text, ensure_ascii=False)
     else:
-        shown = compact(URIRef(value.value)) if isinstance(value, ox.NamedNode) else "_:b"
+        shown = (compact(URIRef(value.value)) or value.value) if isinstance(value, ox.NamedNode) else "_:b"
     return f"`{shown}`".replace("|", "\\|")
 
 
@@ -304,7 +307,7 @@ def build_sections(shapes: Graph, ontology: Graph, store: ox.Store | None) -> tu
         key=lambda s: (_text(shapes, s, SH.name, str(s)).lower(), str(s)),
     )
     for shape in named_shapes:
-        section = SharedSection(
+        shared_section = SharedSection(
             shape=shape,
             name=_text(shapes, shape, SH.name, compact(shape) or ""),
             description=_text(shapes, shape, SH.description),
@@ -318,9 +321,9 @@ def build_sections(shapes: Graph, ontology: Graph, store: ox.Store | None) -> tu
             focus = f"{{ {select} }}"
         for row in _property_rows(shapes, shape):
             row.example = _example(store, shapes, row.shape, focus + " ." if focus else "") if focus else "—"
-            section.properties.append(row)
-        section.rules.extend(_rules(shapes, shape))
-        shared.append(section)
+            shared_section.properties.append(row)
+        shared_section.rules.extend(_rules(shapes, shape))
+        shared.append(shared_section)
     return grouped, shared
 
 
@@ -415,18 +418,18 @@ def render(shapes: Graph, ontology: Graph, store: ox.Store | None = None) -> str
         "SPARQL query (provenance, identifiers, known terms).",
         "",
     ]
-    for section in shared:
-        lines += [f"### {section.name}", ""]
-        meta = f"`{compact(section.shape)}`"
-        if section.target:
-            meta += f": {section.target}"
-        lines += [meta + ".", ""]
-        if section.description:
-            lines += [section.description, ""]
-        if section.properties:
-            lines += _property_table(section.properties) + [""]
-        if section.rules:
-            lines += ["Rules:", ""] + _rule_lines(section.rules) + [""]
+    for shared_section in shared:
+        lines += [f"### {shared_section.name}", ""]
+        shape_line = f"`{compact(shared_section.shape)}`"
+        if shared_section.target:
+            shape_line += f": {shared_section.target}"
+        lines += [shape_line + ".", ""]
+        if shared_section.description:
+            lines += [shared_section.description, ""]
+        if shared_section.properties:
+            lines += _property_table(shared_section.properties) + [""]
+        if shared_section.rules:
+            lines += ["Rules:", ""] + _rule_lines(shared_section.rules) + [""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

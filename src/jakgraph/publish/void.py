@@ -108,7 +108,9 @@ def sha256_of(path: Path) -> str:
 
 
 def _count(store: ox.Store, query: str) -> int:
-    for row in store.query(query, prefixes=PREFIXES):
+    solutions = store.query(query, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
         return int(row[0].value)
     return 0
 
@@ -136,7 +138,9 @@ def statistics(store: ox.Store, graph: str | None = None) -> dict[str, int]:
 
 
 def _partitions(store: ox.Store, query: str) -> list[tuple[str, int]]:
-    return [(row[0].value, int(row[1].value)) for row in store.query(query, prefixes=PREFIXES)]
+    solutions = store.query(query, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return [(row[0].value, int(row[1].value)) for row in solutions]
 
 
 def _ontology_metadata(store: ox.Store) -> dict[str, list[ox.Literal | ox.NamedNode]]:
@@ -250,11 +254,12 @@ def _add_statistics(g: Graph, node: URIRef, stats: dict[str, int]) -> None:
 
 def _example_resources(store: ox.Store) -> list[str]:
     """A treatment evidence statement, a drug, a disease and a gene: where to start browsing."""
-    picks = []
+    picks: list[str] = []
     for cls in ("jak:TreatmentEvidence", "jak:Drug", "jak:Disease", "jak:Gene"):
         query = f"SELECT ?s WHERE {{ ?s a/rdfs:subClassOf* {cls} . FILTER(isIRI(?s)) }} ORDER BY ?s LIMIT 1"
-        for row in store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES):
-            picks.append(row[0].value)
+        solutions = store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)
+        assert isinstance(solutions, ox.QuerySolutions)
+        picks.extend(row[0].value for row in solutions)
     return picks
 
 

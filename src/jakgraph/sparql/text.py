@@ -142,7 +142,8 @@ def _readable_expectation(expected: str, text: str, line_no: int, column: int) -
 def _split_top_level(listing: str) -> list[str]:
     """Split Oxigraph's ``a, b, ['x' | 'y'], c`` on the commas outside brackets and quotes."""
     items: list[str] = []
-    depth, quoted, current = 0, False, []
+    depth, quoted = 0, False
+    current: list[str] = []
     for char in " ".join(listing.split()):
         if char == "'" and depth:
             quoted = not quoted

@@ -195,8 +195,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
         built = BuiltGraph(
             dataset=curated_dataset(store),
             store=store,
-            derived_counts={str(k): int(v) for k, v in dict(meta.get("derived_counts") or {}).items()},
-            validation=ValidationOutcome(True, Graph(), recorded) if meta.get("validated") else None,
+            derived_counts=_derived_counts(meta),
+            validation=_recorded_validation(meta) if meta.get("validated") else None,
         )
         return OpenedStore(built, "reused", fingerprint, directory, time.perf_counter() - started)
     status: Status = "rebuilt" if meta.get("built_at") or len(store) else "created"
@@ -235,6 +235,13 @@ def curated_graph_names(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
 def curated_dataset(store: ox.Store) -> Dataset:
     """The curated graphs of the store (every graph but the loaded ones) as an rdflib Dataset."""
     return store_to_dataset(store, [ox.DefaultGraph(), *curated_graph_names(store)])
+
+
+def _derived_counts(meta: dict[str, object]) -> dict[str, int]:
+    recorded = meta.get("derived_counts") or {}
+    if not isinstance(recorded, dict):
+        raise TypeError(f"store metadata: derived_counts is {type(recorded).__name__}, not an object")
+    return {str(k): int(v) for k, v in recorded.items()}
 
 
 def _meta_base() -> dict[str, object]:

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -43,6 +43,9 @@ from jakgraph.errors import (
 )
 from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
 from jakgraph.namespaces import PREFIXES
+
+if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
+    from jakgraph.engine.base import ResultKind
 
 __all__ = [
     "PushError",
@@ -181,7 +184,9 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
 
 
 def _count(store: ox.Store, iri: str) -> int:
-    for row in store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}"):
+    solutions = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
         return int(row["n"].value)
     return 0
 
@@ -383,7 +388,7 @@ def _accept(solutions: Any, graph: Any) -> str:
     return ", ".join(types)
 
 
-def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, str, bytes]:
+def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, ResultKind, bytes]:
     """(format, kind, body) in the format the client asked for, converting when the remote chose another."""
     received = _solutions_format(content_type)
     if received is not None:
@@ -409,7 +414,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
     raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}")
 
 
-def _results_kind(body: bytes, fmt: ox.QueryResultsFormat) -> str:
+def _results_kind(body: bytes, fmt: ox.QueryResultsFormat) -> ResultKind:
     """``boolean`` (ASK) or ``solutions``, read from the start of a results document without parsing it."""
     head = body[:512].lstrip()
     if fmt == ox.QueryResultsFormat.JSON:

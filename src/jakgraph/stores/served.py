@@ -69,6 +69,7 @@ def open_graph(settings: Settings) -> tuple[BuiltGraph, StoreOrigin]:
             raise JakgraphError(f"--backend {backend}: {err}") from None
         built = BuiltGraph(dataset=Dataset(), store=store, derived_counts={}, validation=None)  # type: ignore[arg-type]
         return built, StoreOrigin("remote", "remote:" + backend)
+    status: str  # an on-disk store's Status, or "built"
     if settings.store_dir is not None:
         from jakgraph.stores.ondisk import open_persistent
 

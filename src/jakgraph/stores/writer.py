@@ -49,7 +49,8 @@ from jakgraph.build.validation import NOT_DATA_GRAPHS, ValidationOutcome, shapes
 
 log = logging.getLogger("jakgraph.stores.writer")
 
-GraphName = ox.NamedNode | ox.DefaultGraph
+#: a graph's name as a store lists it (the API names only IRIs and the default graph; a store may hold more)
+GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 DEFAULT_GRAPH = ox.DefaultGraph()
 SHAPES = ox.NamedNode(str(SHAPES_GRAPH))
 DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
@@ -215,9 +216,9 @@ class GraphWriter:
                     scratch.add_graph(name)
             derived_before = _graph_set(scratch, DERIVED)
             apply(scratch)
-            for name in _graph_names(scratch):
-                if is_protected(name):
-                    raise ReadOnlyGraph(f"the write was refused: {_protected_reason(name)}")
+            for written in _graph_names(scratch):
+                if is_protected(written):
+                    raise ReadOnlyGraph(f"the write was refused: {_protected_reason(written)}")
             if _graph_set(scratch, DERIVED) - derived_before:
                 raise ReadOnlyGraph(f"the write was refused: {READ_ONLY_GRAPHS[DERIVED]}")
             counts = materialise(scratch)
@@ -393,10 +394,10 @@ def commit_update(changes: Sequence[GraphChange]) -> str:
             if change.exists_after:
                 operations.append(f"CREATE SILENT GRAPH {change.name}")
         if change.after:
-            triples = ox.serialize(
+            triples = (ox.serialize(
                 (ox.Triple(q.subject, q.predicate, q.object) for q in change.after),
                 format=ox.RdfFormat.N_TRIPLES,
-            ).decode("utf-8")
+            ) or b"").decode("utf-8")
             blocks.append(triples if isinstance(change.name, ox.DefaultGraph)
                           else f"GRAPH {change.name} {{\n{triples}}}")
     if blocks:

@@ -138,14 +138,16 @@ class View:
         pred = predicate if isinstance(predicate, ox.NamedNode) else ox.NamedNode(predicate)
         out: dict[Term, None] = {}
         for quad in self.store.quads_for_pattern(subject, pred, None, None):
-            out[quad.object] = None
+            if not isinstance(quad.object, ox.Triple):  # a quoted triple (RDF-star) is not a page's value
+                out[quad.object] = None
         return sorted(out, key=_sort_key)
 
     def subjects(self, predicate: ox.NamedNode | str, obj: Term) -> list[ox.NamedNode | ox.BlankNode]:
         pred = predicate if isinstance(predicate, ox.NamedNode) else ox.NamedNode(predicate)
         out: dict[ox.NamedNode | ox.BlankNode, None] = {}
         for quad in self.store.quads_for_pattern(None, pred, obj, None):
-            out[quad.subject] = None
+            if not isinstance(quad.subject, ox.Triple):
+                out[quad.subject] = None
         return sorted(out, key=_sort_key)
 
     def value(self, subject: ox.NamedNode | ox.BlankNode, predicate: ox.NamedNode | str) -> Term | None:
@@ -231,6 +233,8 @@ def facts_out(view: View, subject: ox.NamedNode, derived_graph: str) -> list[Fac
     grouped: dict[ox.NamedNode, dict[Term, bool]] = {}
     derived = ox.NamedNode(derived_graph)
     for quad in view.store.quads_for_pattern(subject, None, None, None):
+        if isinstance(quad.object, ox.Triple):  # a quoted triple (RDF-star) is not shown
+            continue
         values = grouped.setdefault(quad.predicate, {})
         values[quad.object] = values.get(quad.object, True) and quad.graph_name == derived
     return _facts(view, grouped)
@@ -242,6 +246,8 @@ def facts_in(view: View, obj: ox.NamedNode, derived_graph: str, limit: int = 500
     derived = ox.NamedNode(derived_graph)
     subjects: set[Term] = set()
     for quad in view.store.quads_for_pattern(None, None, obj, None):
+        if isinstance(quad.subject, ox.Triple):  # a quoted triple (RDF-star) is not shown
+            continue
         subjects.add(quad.subject)
         values = grouped.setdefault(quad.predicate, {})
         if quad.subject in values or len(subjects) <= limit:

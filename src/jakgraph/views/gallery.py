@@ -43,7 +43,9 @@ class Example:
 def load_examples(store: ox.Store) -> list[Example]:
     """Every example query in graph:examples, ordered by IRI."""
     examples = []
-    for row in store.query(_QUERY, prefixes=PREFIXES):
+    solutions = store.query(_QUERY, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
         iri = row["example"].value
         slug = iri.rstrip("/").rsplit("/", 1)[-1]
         keywords = tuple(k for k in (row["keywords"].value if row["keywords"] else "").split("|") if k)

@@ -36,7 +36,9 @@ class Entry:
 
 def build_index(store: ox.Store) -> list[Entry]:
     entries = []
-    for row in store.query(_INDEX_QUERY, use_default_graph_as_union=True, prefixes=PREFIXES):
+    solutions = store.query(_INDEX_QUERY, use_default_graph_as_union=True, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for row in solutions:
         iri = row["s"].value
         label = row["label"].value if row["label"] is not None else curie(iri)
         kind = curie(row["type"].value) if row["type"] is not None else ""

@@ -39,10 +39,10 @@ def query_hash(text: str | bytes | None) -> str | None:
 
 def configure(target: str | None) -> None:
     """Send the access log to standard error (``-``), to a file (appended), or nowhere (``""``/None)."""
-    for handler in list(log.handlers):
-        if getattr(handler, "_jakgraph_access", False):
-            log.removeHandler(handler)
-            handler.close()
+    for old in list(log.handlers):
+        if getattr(old, "_jakgraph_access", False):
+            log.removeHandler(old)
+            old.close()
     log.propagate = False
     log.setLevel(logging.INFO)
     if not target:

@@ -159,9 +159,9 @@ def choose_format(offered: tuple[ResultFormat, ...], accept: str | None,
                 return fmt
             known = known or by_media_type(value, (*SOLUTIONS_FORMATS, *GRAPH_FORMATS)) is not None
             continue
-        fmt = by_name(family, value)
-        if fmt is not None and fmt in offered:
-            return fmt
+        named = by_name(family, value)
+        if named is not None and named in offered:
+            return named
         known = known or by_name("solutions", value) is not None or by_name("graph", value) is not None
     if not known:
         listing = ", ".join(dict.fromkeys(fmt.name for fmt in (*SOLUTIONS_FORMATS, *GRAPH_FORMATS)))

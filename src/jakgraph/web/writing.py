@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Mapping
 
 import pyoxigraph as ox
 from fastapi import HTTPException, Request
@@ -98,7 +99,7 @@ def curator_refusal(request: Request) -> JSONResponse | None:
     return None
 
 
-def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error(request: Request, status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(status, message, access_log.request_id(request.scope)),
                         status_code=status, headers=headers)
 

@@ -10,6 +10,7 @@ read-only. ``?graph=`` takes an absolute IRI, or a project prefixed name such as
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -131,7 +132,7 @@ async def _payload(request: Request, graph: GraphName) -> list[ox.Quad]:
     return await run_in_threadpool(parse_graph_payload, body, media, graph, base)
 
 
-_WRITE_RESPONSES = {200: {"description": "committed; a JSON summary"}, 201: {"description": "graph created"},
+_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "committed; a JSON summary"}, 201: {"description": "graph created"},
                     400: {}, 401: {}, 403: {}, 404: {}, 405: {"description": "writes are off"}, 413: {},
                     415: {}, 422: {"description": "the graph would not conform: the SHACL report"}}
 
