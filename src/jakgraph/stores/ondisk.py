@@ -196,7 +196,7 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
             dataset=curated_dataset(store),
             store=store,
             derived_counts=_derived_counts(meta),
-            validation=_recorded_validation(meta) if meta.get("validated") else None,
+            validation=ValidationOutcome(True, Graph(), recorded) if meta.get("validated") else None,
         )
         return OpenedStore(built, "reused", fingerprint, directory, time.perf_counter() - started)
     status: Status = "rebuilt" if meta.get("built_at") or len(store) else "created"
