@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from jakgraph.build.pipeline import BuiltGraph
 from jakgraph.settings import Settings
 from jakgraph.namespaces import SHAPES_GRAPH
-from jakgraph.web.app import create_app
 from jakgraph.web.state import AppState
+
+from server_support import app_client
 
 TOKEN = "curator-test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -65,7 +66,8 @@ def fresh_state(built: BuiltGraph, *, with_test_shape: bool = True, project_shap
 
 
 def client_for(state: AppState) -> TestClient:
-    return TestClient(create_app(state.settings, state), raise_server_exceptions=False)
+    """The in-process app over ``state`` (server_support.app_client), answering errors as responses."""
+    return app_client(state, raise_server_exceptions=False)
 
 
 def quads(store: ox.Store) -> set[ox.Quad]:

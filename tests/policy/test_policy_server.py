@@ -27,9 +27,9 @@ JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("policy-server")
-    env = {"JAKGRAPH_MAX_CONCURRENT_QUERIES": "3", "JAKGRAPH_ACCESS_LOG": str(tmp / "access.jsonl")}
-    with server_support.running(["--timeout", "2", "--query-workers", "2", "--max-rows", "50"], tmp, env) as srv:
-        srv.access_log = tmp / "access.jsonl"
+    env = {"JAKGRAPH_MAX_CONCURRENT_QUERIES": "3"}
+    with server_support.running(["--query-workers", "2", "--max-rows", "50"], tmp, env, timeout=2,
+                                access_log=tmp / "access.jsonl") as srv:
         yield srv
 
 

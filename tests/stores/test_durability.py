@@ -8,12 +8,11 @@ import sys
 import httpx
 
 import server_support
-from writes_support import TOKEN
+from writes_support import AUTH, TOKEN
 
 GRAPH = "urn:jakgraph-test:durable"
 INSERT = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:jakgraph-test:s> <urn:jakgraph-test:note> "survives kill -9" }} }}'
 ASK = f'ASK {{ GRAPH <{GRAPH}> {{ <urn:jakgraph-test:s> <urn:jakgraph-test:note> "survives kill -9" }} }}'
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 def ask(server, text: str) -> bool:

@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
@@ -26,6 +23,8 @@ from jakgraph.formats import JSON, TURTLE
 from jakgraph.errors import EngineUnavailable, JakgraphError, QuerySyntaxError, QueryTimeoutError
 from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.stores.remote import RemoteEngine, RemoteStore, default_graph_store_url, graphs_to_push, push
+
+from server_support import free_port, spawn
 
 COMPETENCY = sorted((Path(__file__).parents[1] / "competency").glob("*.rq"))
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -42,12 +41,6 @@ EXTRA_QUERIES: list[tuple[str, dict[str, list[str]]]] = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``oxigraph serve`` on disk, union default graph, on a free loopback port; killed at the end."""
@@ -55,30 +48,14 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
     binary = str(OXIGRAPH) if OXIGRAPH.exists() else str(shutil.which("oxigraph"))
     folder = tmp_path_factory.mktemp("oxigraph")
-    port = _free_port()
-    log = open(folder / "server.log", "wb")
-    process = subprocess.Popen([binary, "serve", "--location", str(folder / "data"), "--bind",
-                                f"127.0.0.1:{port}", "--union-default-graph"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    port = free_port()
+    server = spawn([binary, "serve", "--location", str(folder / "data"), "--bind", f"127.0.0.1:{port}",
+                    "--union-default-graph"], port, folder / "server.log", ready="/query?query=ASK%7B%7D",
+                   ready_timeout=30)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.HTTPError as error:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"oxigraph did not start: {(folder / 'server.log').read_text()}") from error
-                time.sleep(0.1)
-        yield url
+        yield server.url
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        log.close()
+        server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +122,7 @@ def test_push_is_repeatable_and_complete(oxigraph_server: str, built, capsys: py
 
 
 def test_push_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    port = _free_port()
+    port = free_port()
     assert main(["push", "--to", f"http://127.0.0.1:{port}"]) == 1
     err = capsys.readouterr().err
     assert "jakgraph: error: PUT http://127.0.0.1:" in err and "cannot connect" in err
@@ -223,7 +200,7 @@ def test_remote_engine_maps_failures(pushed: str) -> None:
     with pytest.raises(QuerySyntaxError):
         asyncio.run(ask(RemoteEngine(pushed), "SELECT * WHERE {"))
     with pytest.raises(EngineUnavailable):
-        asyncio.run(ask(RemoteEngine(f"http://127.0.0.1:{_free_port()}/query", timeout=2), "ASK {}"))
+        asyncio.run(ask(RemoteEngine(f"http://127.0.0.1:{free_port()}/query", timeout=2), "ASK {}"))
     # a server that accepts and never answers: the query times out
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -261,4 +238,4 @@ def test_backend_refuses_local_data_and_writes() -> None:
         with pytest.raises(JakgraphError, match="--backend"):
             open_graph(settings)
     with pytest.raises(JakgraphError, match="cannot be reached"):
-        open_graph(Settings(backend_url=f"http://127.0.0.1:{_free_port()}/query"))
+        open_graph(Settings(backend_url=f"http://127.0.0.1:{free_port()}/query"))

@@ -7,10 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jakgraph.build.pipeline import BuiltGraph
-from jakgraph.settings import Settings
 from jakgraph.views.figures import disease_drug_matrix, disease_marks, figure_1
-from jakgraph.web.app import create_app
-from jakgraph.web.state import AppState
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: the causal gene of each of the letter's nine diseases (p2 SAVI … p6 USP18)
@@ -55,9 +52,7 @@ def test_matrix_is_svg_with_diseases_drugs_and_printed_doses(built: BuiltGraph) 
 
 
 @pytest.mark.parametrize("name", ["figure-1.svg", "disease-drug-matrix.svg"])
-def test_figures_are_served(built: BuiltGraph, name: str) -> None:
-    settings = Settings()
-    client = TestClient(create_app(settings, AppState(settings=settings, graph=built)))
+def test_figures_are_served(client: TestClient, name: str) -> None:
     response = client.get(f"/figures/{name}")
     assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
     ET.fromstring(response.content)

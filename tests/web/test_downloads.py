@@ -9,9 +9,8 @@ from fastapi.testclient import TestClient
 
 from jakgraph import paths
 from jakgraph.build.pipeline import BuiltGraph, write_dumps
-from jakgraph.settings import Settings
-from jakgraph.web.app import create_app
-from jakgraph.web.state import AppState
+
+from server_support import app_client
 
 DUMPS = ["jakgraph.ttl", "jakgraph.nt", "jakgraph.nq", "jakgraph.trig", "jakgraph.jsonld", "jakgraph.rdf",
          "jakgraph_nodes.tsv", "jakgraph_edges.tsv", "jakgraph_kgx_metadata.json", "jakgraph.nanopubs.trig",
@@ -30,8 +29,7 @@ def dist(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture()
 def client(built: BuiltGraph, dist: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setattr(paths, "DIST_DIR", dist)
-    settings = Settings()
-    return TestClient(create_app(settings, AppState(settings=settings, graph=built)))
+    return app_client(built)
 
 
 def test_index_lists_every_dump_with_its_checksum(client: TestClient, dist: Path) -> None:

@@ -122,6 +122,6 @@ def test_upload_cap(built):
 
 
 def test_curators_get_their_changes_back(client, state):
-    client.post(f"/store?graph=graph:letter", content=f'<{TEST_NS}a> <{TEST_NS}note> "added" .'.encode(), headers=NT)
+    client.post("/store?graph=graph:letter", content=f'<{TEST_NS}a> <{TEST_NS}note> "added" .'.encode(), headers=NT)
     text = client.get("/store?graph=graph:letter", headers={"Accept": "application/n-triples"}).text
     assert f'<{TEST_NS}a> <{TEST_NS}note> "added" .' in text

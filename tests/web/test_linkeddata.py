@@ -9,11 +9,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
 from jakgraph.build.pipeline import BuiltGraph
-from jakgraph.settings import Settings
 from jakgraph.namespaces import BASE, JAK
-from jakgraph.web.app import create_app
 from jakgraph.web.linkeddata import negotiate, resolve, safe_path
-from jakgraph.web.state import AppState
 
 #: media type -> (rdflib parser, file extension)
 RDF_TYPES = {
@@ -33,12 +30,6 @@ ENTITIES = [
     "vocab/TreatmentEvidence",
     "example/drugs-used-in-savi",
 ]
-
-
-@pytest.fixture(scope="module")
-def client(built: BuiltGraph) -> TestClient:
-    settings = Settings()
-    return TestClient(create_app(settings, AppState(settings=settings, graph=built)))
 
 
 def parse(response, media_type: str) -> Graph:
@@ -100,9 +91,12 @@ def test_unacceptable_type_is_406_naming_the_alternates(client: TestClient) -> N
 
 
 def test_head_answers_like_get_without_a_body(client: TestClient) -> None:
+    got = client.get("/drug/baricitinib", headers={"Accept": "text/turtle"})
     response = client.head("/drug/baricitinib", headers={"Accept": "text/turtle"})
-    assert response.status_code == 200 and response.content == b""
-    assert int(response.headers["content-length"]) > 0
+    assert response.status_code == got.status_code == 200 and response.content == b""
+    assert response.headers["content-type"] == got.headers["content-type"]
+    assert response.headers.get("vary") == got.headers.get("vary")
+    assert int(response.headers["content-length"]) == len(got.content) > 0
 
 
 def test_description_is_symmetric_and_bounded(client: TestClient) -> None:

@@ -7,17 +7,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jakgraph.build.pipeline import BuiltGraph
-from jakgraph.settings import Settings
 from jakgraph.views.gallery import load_examples
-from jakgraph.web.app import create_app
-from jakgraph.web.state import AppState
 from jakgraph.web.templating import STATIC_DIR
-
-
-@pytest.fixture(scope="module")
-def client(built: BuiltGraph) -> TestClient:
-    settings = Settings()
-    return TestClient(create_app(settings, AppState(settings=settings, graph=built)))
 
 
 def test_home_shows_counts_links_and_figures(client: TestClient) -> None:
@@ -114,10 +105,21 @@ def test_ontology_documents_every_term(client: TestClient, built: BuiltGraph) ->
 
 def test_schema_page(client: TestClient) -> None:
     response = client.get("/schema")
-    assert response.status_code == 200 and "Schema" in response.text or "schema" in response.text
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    # docs/schema.md (generated from the shapes, committed) rendered, not the "not generated yet" fallback
+    assert '<article class="markdown">' in response.text
+    assert "Shared shapes" in response.text and "TreatmentEvidence" in response.text
 
 
 @pytest.mark.parametrize("path", ["/", "/query", "/download/", "/figures/", "/figures/figure-1.svg", "/schema",
                                   "/.well-known/void", "/ontology", "/search?q=savi", "/static/jakgraph.css"])
 def test_head_is_answered_like_get(client: TestClient, path: str) -> None:
-    assert client.head(path).status_code == 200
+    """HEAD gives GET's status and headers (type, length, caching), with no body; only the request id differs."""
+    got, head = client.get(path), client.head(path)
+    assert got.status_code == head.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) == len(got.content) > 0
+    per_request = {"x-request-id", "date"}
+    assert {k: v for k, v in head.headers.items() if k not in per_request} == \
+        {k: v for k, v in got.headers.items() if k not in per_request}

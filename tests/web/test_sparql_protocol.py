@@ -34,8 +34,8 @@ from jakgraph.namespaces import (
     PREFIXES,
     SD,
 )
-from jakgraph.web.app import create_app
-from jakgraph.web.state import AppState
+
+import server_support
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
 FORM = "application/x-www-form-urlencoded"
@@ -49,12 +49,11 @@ LETTER_TRIPLE = f"?statement <{JAK['drug']}> <{RUXOLITINIB}>"  # the letter grap
 
 @pytest.fixture(scope="module")
 def app_client(built: BuiltGraph) -> Iterator[TestClient]:
-    settings = Settings(query_workers=2, query_timeout=2.0, access_log="")
-    with TestClient(create_app(settings, AppState(settings, built))) as client:
+    with server_support.app_client(built, Settings(query_workers=2, query_timeout=2.0, access_log="")) as client:
         yield client
 
 
-@pytest.fixture(params=["in-process", "live"])
+@pytest.fixture(params=["in-process", pytest.param("live", marks=pytest.mark.server)])
 def http(request: pytest.FixtureRequest, app_client: TestClient) -> Iterator[httpx.Client]:
     """An HTTP client on the endpoint: in-process, then over a real socket to ``jakgraph serve``."""
     if request.param == "in-process":
@@ -416,8 +415,8 @@ def test_ask_formats(app_client: TestClient, accept: str, fmt: str) -> None:
         assert response.content.strip() == b"true"
 
 
-CONSTRUCT_QUERY = (f"CONSTRUCT {{ ?drug jak:usedToTreat ?disease . ?disease rdfs:label ?label }} "
-                   f"WHERE {{ ?drug jak:usedToTreat ?disease OPTIONAL {{ ?disease rdfs:label ?label }} }}")
+CONSTRUCT_QUERY = ("CONSTRUCT { ?drug jak:usedToTreat ?disease . ?disease rdfs:label ?label } "
+                   "WHERE { ?drug jak:usedToTreat ?disease OPTIONAL { ?disease rdfs:label ?label } }")
 
 
 @pytest.mark.parametrize(("accept", "rdflib_format"), [
@@ -644,8 +643,7 @@ def test_declared_prefix_wins_over_project_prefix(app_client: TestClient) -> Non
 
 @pytest.fixture(scope="module")
 def capped_client(built: BuiltGraph) -> Iterator[TestClient]:
-    settings = Settings(query_workers=1, max_result_rows=10, access_log="")
-    with TestClient(create_app(settings, AppState(settings, built))) as client:
+    with server_support.app_client(built, Settings(query_workers=1, max_result_rows=10, access_log="")) as client:
         yield client
 
 
