@@ -5,7 +5,8 @@ import pytest
 
 from jakgraph.errors import JakgraphError
 from jakgraph.web.auth import check_token, read_token_file
-from writes_support import AUTH, TOKEN, VALID_INSERT, client_for, fresh_state, quads
+
+from writes_support import AUTH, TEST_NS, TOKEN, VALID_INSERT, client_for, fresh_state, quads
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -55,15 +56,23 @@ def test_wrong_token_gets_403(state, token):
     assert quads(state.graph.store) == before
 
 
+def _written(state) -> bool:  # noqa: ANN001
+    """VALID_INSERT's node is in the store."""
+    return bool(state.graph.store.query(f"ASK {{ GRAPH ?g {{ <{TEST_NS}a> <{TEST_NS}note> \"ok\" }} }}"))
+
+
 def test_right_token_writes(state):
+    assert not _written(state)
     response = client_for(state).post("/update", data={"update": VALID_INSERT}, headers=AUTH)
     assert response.status_code == 200 and response.json()["status"] == "committed"
+    assert _written(state)
 
 
 def test_scheme_name_is_case_insensitive(state):
     response = client_for(state).post("/update", data={"update": VALID_INSERT},
                                       headers={"Authorization": f"bearer {TOKEN}"})
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json()["status"] == "committed"
+    assert _written(state)
 
 
 def test_comparison_is_constant_time():

@@ -91,8 +91,21 @@ def test_pages_fit_a_phone(server: str, browser: webdriver.Chrome, path: str, na
 
 
 def test_home_shows_the_figure(server: str, browser: webdriver.Chrome) -> None:
+    """The home page as a reader sees it: its title, the counts, the figure drawn at a readable size, the
+    evidence cards."""
     browser.set_window_size(1366, 1000)
     browser.get(server + "/")
+    title = WebDriverWait(browser, 30).until(EC.visibility_of_element_located((By.TAG_NAME, "h1")))
+    assert title.text == "JAK inhibitors in monogenic type I interferonopathies"
+    stats = {s.find_element(By.CSS_SELECTOR, ".what").text: s.find_element(By.CSS_SELECTOR, ".n").text
+             for s in browser.find_elements(By.CSS_SELECTOR, ".stats .stat") if s.is_displayed()}
+    assert stats.get("drugs") == "3"  # ruxolitinib, baricitinib, tofacitinib
     image = browser.find_element(By.CSS_SELECTOR, 'img[src="/figures/figure-1.svg"]')
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+    WebDriverWait(browser, 30).until(
+        lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", image))
+    assert image.is_displayed()
+    assert image.size["width"] >= 600, f"the figure is drawn {image.size['width']}px wide"
+    cards = [c for c in browser.find_elements(By.CSS_SELECTOR, ".cards .card") if c.is_displayed()]
+    assert len(cards) >= 9  # one per disease treated in the letter
+    assert "STING-associated vasculopathy with onset in infancy" in browser.find_element(By.CSS_SELECTOR, ".cards").text
     browser.save_screenshot(str(ARTIFACTS / "home.png"))
