@@ -11,14 +11,15 @@ YASGUI_BUILD := node_modules/@zazuko/yasgui/build
 VENDOR       := src/jakgraph/web/static/vendor
 VENDOR_STAMP := $(VENDOR)/.vendored-stamp
 
-.PHONY: all install vendor build validate serve test docs bench bench-scale clean
+
+.PHONY: all install vendor build validate serve test test-fast check docs bench bench-scale clean
 
 all: test
 
 $(STAMP): pyproject.toml $(VENDOR_STAMP)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -49,7 +50,16 @@ test: build $(VENDOR_STAMP)
 # the outputs pasted into README.md and docs/*.md, and docs/schema.md, regenerated from the graph
 docs: $(STAMP)
 	$(BIN)/jakgraph schema --output docs/schema.md
+	$(BIN)/python -m jakgraph.publish.exchange_doc
 	$(BIN)/python -m jakgraph.publish.docs
+# the quick subset while working: no real servers, no browser, nothing over ~3 s (markers in pyproject.toml)
+test-fast: build $(VENDOR_STAMP)
+	$(BIN)/python -m pytest -q -m "not server and not browser and not slow"
+
+# what CI enforces before the tests: lint (ruff) and types (mypy), both configured in pyproject.toml
+check: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 
 bench: build
 	$(BIN)/python benchmarks/run.py

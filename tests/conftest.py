@@ -48,6 +48,7 @@ def client(built: BuiltGraph) -> TestClient:
     return server_support.app_client(built)
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that uses the real server is a ``server`` test, whichever file it is in."""
     for item in items:
