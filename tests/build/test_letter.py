@@ -77,7 +77,7 @@ def test_sentence_places(by_key) -> None:
     keys = list(by_key)
     assert keys[0] == "title" and keys[-1] == "figure-1-s4"
     assert len(keys) == 40
-    per_paragraph = {}
+    per_paragraph: dict[str, int] = {}
     for s in letter_sentences():
         per_paragraph[s.paragraph] = per_paragraph.get(s.paragraph, 0) + 1
     assert per_paragraph == {"title": 1, "1": 4, "2": 7, "3": 5, "4": 3, "5": 7, "6": 8, "7": 1, "figure-1": 4}

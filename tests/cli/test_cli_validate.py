@@ -21,6 +21,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow
 def test_the_curated_graph_conforms(capsys, built) -> None:
     code, out, _ = run(capsys)
     assert code == 0

@@ -121,13 +121,14 @@ def test_caching_engine_hit_miss_invalidate_and_single_flight() -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.slow
 def test_endpoint_says_hit_or_miss_and_a_write_invalidates(built) -> None:  # noqa: ANN001
     """Over the app: X-Cache miss then hit; a committed curator write makes the next answer a miss with
     the new data (the writer's commit listener invalidates and reloads the workers)."""
     from writes_support import AUTH, VALID_INSERT, client_for, fresh_state
 
     state = fresh_state(built, query_workers=1)
-    assert type(state.engine).__name__ == "CachingEngine"
+    assert isinstance(state.engine, CachingEngine)
     query = {"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH graph:letter { ?s ?p ?o } }"}
     accept = {"Accept": "text/csv"}
     with client_for(state) as client:

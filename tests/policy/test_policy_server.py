@@ -12,12 +12,15 @@ import asyncio
 import json
 import socket
 import time
+from typing import Any
 
 import httpx
 import psutil
 import pytest
 
 import server_support
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 QUICK = "SELECT ?drug WHERE { ?drug a ?class } LIMIT 5"
@@ -155,14 +158,15 @@ def test_no_path_traversal(server, path):
 
 
 def test_no_stack_trace_in_errors(server):
-    for method, path, kwargs in [
+    requests: list[tuple[str, str, dict[str, Any]]] = [
         ("GET", "/sparql", {"params": {"query": "SELECT * WHERE { ?s ?p "}}),
         ("POST", "/sparql", {"content": b"\xff\xfe\x00", "headers": {"Content-Type": "application/sparql-query"}}),
         ("POST", "/update", {"content": b"CLEAR ALL", "headers": {"Content-Type": "application/sparql-update"}}),
         ("PUT", "/store?graph=urn:x", {"content": b"x"}),
         ("GET", "/store?graph=%00", {}),
         ("GET", "/sparql", {"params": {"query": "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"}}),
-    ]:
+    ]
+    for method, path, kwargs in requests:
         response = httpx.request(method, server.url + path, **kwargs)
         assert 400 <= response.status_code < 500, (method, path, response.status_code)
         assert "Traceback" not in response.text and 'File "' not in response.text

@@ -9,6 +9,7 @@ import asyncio
 import socket
 
 import pytest
+from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
@@ -211,7 +212,7 @@ def test_legacy_ipv4_spellings():
 
 # --- the guards: size caps and the concurrent-query cap ---------------------------------------------
 
-def _guarded_app(**overrides: object) -> Starlette:
+def _guarded_app(**overrides: object) -> LimitsMiddleware:
     started = asyncio.Event()
     release = asyncio.Event()
 
@@ -264,7 +265,9 @@ def test_full_query_slots_give_503_with_retry_after():
             await asyncio.sleep(0.2)
             refused = await client.get("/sparql", params={"query": "ASK {}"})
             assert refused.headers["retry-after"] == "1"
-            guarded.app.state.release.set()
+            inner = guarded.app
+            assert isinstance(inner, Starlette)
+            inner.state.release.set()
             done = await asyncio.gather(*slow)
             after = await client.get("/sparql", params={"query": "ASK {}"})
             return [refused.status_code, *(r.status_code for r in done), after.status_code]
@@ -279,12 +282,14 @@ def test_an_unexpected_error_answers_500_with_request_id_and_no_trace(built, cap
 
     state = fresh_state(built)
     client = client_for(state)
+    app = client.app
+    assert isinstance(app, FastAPI)
 
-    @client.app.get("/boom-for-test")
+    @app.get("/boom-for-test")
     def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    client.app.router.routes.insert(0, client.app.router.routes.pop())   # before the catch-all route
+    app.router.routes.insert(0, app.router.routes.pop())   # before the catch-all route
     with caplog.at_level("ERROR", logger="jakgraph.web"):
         response = client.get("/boom-for-test", headers={"X-Request-ID": "boom-1"})
     assert response.status_code == 500
@@ -294,7 +299,7 @@ def test_an_unexpected_error_answers_500_with_request_id_and_no_trace(built, cap
     assert any("boom-1" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
-def test_ready_reports_an_empty_store_and_dead_workers(built):
+def test_ready_reports_an_empty_store_and_dead_workers(built, monkeypatch):
     import pyoxigraph as ox
 
     from writes_support import client_for, fresh_state
@@ -308,11 +313,11 @@ def test_ready_reports_an_empty_store_and_dead_workers(built):
         pids = [2 ** 22 + 12345]   # no such process
         _started = True
 
-    state.engine = DeadPool()
+    monkeypatch.setattr(state, "engine", DeadPool())  # a stand-in whose workers are gone
     response = client.get("/ready")
     assert response.status_code == 503 and response.json()["checks"]["workers_alive"] is False
     state.graph = type(state.graph)(dataset=state.graph.dataset, store=ox.Store(), derived_counts={})
-    state.engine = None
+    monkeypatch.setattr(state, "engine", None)
     assert "not built" in client.get("/ready").json()["problems"][0]
 
 
@@ -328,6 +333,7 @@ def test_a_huge_query_without_service_is_checked_at_once():
     assert time.perf_counter() - started < 2.0
 
 
+@pytest.mark.slow
 def test_a_service_query_too_complex_to_parse_is_refused_at_the_deadline():
     import time
 

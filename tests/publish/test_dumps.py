@@ -21,6 +21,7 @@ def named_graphs(dataset: Dataset) -> dict[str, Graph]:
     return graphs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPORT_FORMATS))
 def test_export_round_trip_is_isomorphic(built, name: str) -> None:
     fmt = EXPORT_FORMATS[name]

@@ -74,6 +74,7 @@ def test_rules_list_sparql_constraints_with_their_message(document: str) -> None
     assert "(sh:xone, `shape:Dose-amount`)" in document
 
 
+@pytest.mark.slow
 def test_the_schema_command_writes_markdown(tmp_path: Path, capsys, built) -> None:
     target = tmp_path / "schema.md"
     assert main(["schema", "--output", str(target)]) == 0
@@ -83,6 +84,7 @@ def test_the_schema_command_writes_markdown(tmp_path: Path, capsys, built) -> No
     assert f"wrote {target}" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_schema_command_prints_to_stdout(capsys, built) -> None:
     assert main(["schema"]) == 0
     assert capsys.readouterr().out == render_curated()

@@ -6,9 +6,12 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 import server_support
 from writes_support import AUTH, TOKEN
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 GRAPH = "urn:jakgraph-test:durable"
 INSERT = f'INSERT DATA {{ GRAPH <{GRAPH}> {{ <urn:jakgraph-test:s> <urn:jakgraph-test:note> "survives kill -9" }} }}'

@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _generator():
     spec = importlib.util.spec_from_file_location("jakgraph_bench_generate", ROOT / "benchmarks" / "generate.py")
+    assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
     spec.loader.exec_module(module)
     return module
 
@@ -68,6 +68,7 @@ def test_names_and_formats(tmp_path: Path) -> None:
         graph_iri("../escape")
 
 
+@pytest.mark.slow
 def test_50k_load_on_disk_with_progress_queryable_beside_curated(tmp_path: Path, generated: Path) -> None:
     from jakgraph.stores.ondisk import open_persistent
 
@@ -83,11 +84,12 @@ def test_50k_load_on_disk_with_progress_queryable_beside_curated(tmp_path: Path,
     assert "loaded gen-50k.nt: 50,000 triples" in output.splitlines()[-1]
     assert len(store) == curated + 50_000
     # one query across the curated graph and the loaded one (default graph = union of all graphs)
-    rows = list(store.query(
+    rows = store.query(
         "PREFIX jak: <https://w3id.org/jakgraph/vocab/> "
         "SELECT ?generated (COUNT(?s) AS ?n) WHERE { ?s a jak:TreatmentEvidence ; jak:drug ?drug "
         "BIND(CONTAINS(STR(?s), '/gen-') AS ?generated) } GROUP BY ?generated",
-        use_default_graph_as_union=True))
+        use_default_graph_as_union=True)
+    assert isinstance(rows, ox.QuerySolutions)
     counts = {row["generated"].value: int(row["n"].value) for row in rows}
     assert counts["true"] > 500 and counts["false"] > 5  # generated statements and the letter's
     assert [g.name for g in loaded_graphs(store, counts=True)] == ["gen-50k"]
@@ -116,6 +118,7 @@ def test_gzip_and_turtle_and_rdfxml_and_quads(tmp_path: Path, generated: Path) -
     assert not store.contains_named_graph(ox.NamedNode("http://e/g1"))
 
 
+@pytest.mark.slow
 def test_bad_syntax_names_file_and_line_and_leaves_store_unchanged(tmp_path: Path, generated: Path) -> None:
     store = open_store_dir(tmp_path / "store")
     load_file(store, generated, name="kept", progress=False)
@@ -188,6 +191,7 @@ def test_cli_load_list_drop(tmp_path: Path, generated: Path, capsys: pytest.Capt
     assert "0 loaded graph(s)" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_serve_load_lists_loaded_graphs_in_sd_and_void(tmp_path: Path, generated: Path) -> None:
     """``serve --load``: the file is queryable through /sparql, and the Service Description and VoID list
     its graph as RDF loaded alongside."""

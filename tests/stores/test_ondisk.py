@@ -51,6 +51,7 @@ def _closed() -> None:
 
 def _letter_count(store: ox.Store) -> int:
     rows = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{LETTER_GRAPH}> {{ ?s ?p ?o }} }}")
+    assert isinstance(rows, ox.QuerySolutions)
     return int(next(iter(rows))["n"].value)
 
 
@@ -67,6 +68,7 @@ def test_fingerprint_covers_paths_contents_and_version(sources: Path, monkeypatc
     assert curated_fingerprint() not in (first, second)
 
 
+@pytest.mark.slow
 def test_reopen_without_reload(sources: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / "store"
     opened = open_persistent(directory)
@@ -93,6 +95,7 @@ def test_reopen_without_reload(sources: Path, tmp_path: Path, monkeypatch: pytes
     assert again.built.validation is not None and again.built.validation.conforms
 
 
+@pytest.mark.slow
 def test_rebuild_on_change_keeps_loaded_graphs(sources: Path, tmp_path: Path) -> None:
     directory = tmp_path / "store"
     opened = open_persistent(directory)
@@ -115,6 +118,7 @@ def test_rebuild_on_change_keeps_loaded_graphs(sources: Path, tmp_path: Path) ->
     assert open_persistent(directory).status == "reused"
 
 
+@pytest.mark.slow
 def test_interrupted_rebuild_is_redone(sources: Path, tmp_path: Path) -> None:
     directory = tmp_path / "store"
     open_persistent(directory)
@@ -124,6 +128,7 @@ def test_interrupted_rebuild_is_redone(sources: Path, tmp_path: Path) -> None:
     assert open_persistent(directory).status == "rebuilt"
 
 
+@pytest.mark.slow
 def test_a_source_error_leaves_the_store_alone(sources: Path, tmp_path: Path) -> None:
     from jakgraph.errors import SourceError
 
@@ -142,6 +147,7 @@ def test_a_source_error_leaves_the_store_alone(sources: Path, tmp_path: Path) ->
     assert read_meta(directory)["state"] == "ready"
 
 
+@pytest.mark.slow
 def test_store_in_use_and_not_a_store(sources: Path, tmp_path: Path) -> None:
     directory = tmp_path / "store"
     holder = open_store_dir(directory)
@@ -158,6 +164,7 @@ def test_store_in_use_and_not_a_store(sources: Path, tmp_path: Path) -> None:
         open_store_dir(raw)
 
 
+@pytest.mark.slow
 def test_serve_store_reopens_and_workers_read_a_checkpoint(sources: Path, tmp_path: Path) -> None:
     """``serve --store DIR``: the second server reopens the store (no rebuild), and its query workers answer
     from a read-only checkpoint of it, the loaded graph included."""

@@ -17,11 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jakgraph.cli import main, make_parser
-from jakgraph.settings import Settings
-from jakgraph.engine.base import QueryRequest
-from jakgraph.formats import JSON, TURTLE
+from jakgraph.engine.base import QueryRequest, QueryResult
 from jakgraph.errors import EngineUnavailable, JakgraphError, QuerySyntaxError, QueryTimeoutError
+from jakgraph.formats import JSON, TURTLE
 from jakgraph.namespaces import LETTER_GRAPH
+from jakgraph.settings import Settings
 from jakgraph.stores.remote import RemoteEngine, RemoteStore, default_graph_store_url, graphs_to_push, push
 
 from server_support import free_port, spawn
@@ -96,6 +96,8 @@ def test_graph_store_urls() -> None:
         default_graph_store_url("http://h:7001/api/")
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_push_is_repeatable_and_complete(oxigraph_server: str, built, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
     assert main(["push", "--to", oxigraph_server]) == 0
     first = capsys.readouterr()
@@ -121,6 +123,7 @@ def test_push_is_repeatable_and_complete(oxigraph_server: str, built, capsys: py
         remote.close()
 
 
+@pytest.mark.slow
 def test_push_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     port = free_port()
     assert main(["push", "--to", f"http://127.0.0.1:{port}"]) == 1
@@ -128,11 +131,14 @@ def test_push_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert "jakgraph: error: PUT http://127.0.0.1:" in err and "cannot connect" in err
 
 
+@pytest.mark.server
+@pytest.mark.slow
 def test_backend_answers_like_the_embedded_store(pushed: str) -> None:
     from jakgraph.web.app import create_app
 
     assert len(COMPETENCY) >= 10
-    queries = [(path.read_text(encoding="utf-8"), {}) for path in COMPETENCY] + EXTRA_QUERIES
+    queries: list[tuple[str, dict[str, list[str]]]] = [(path.read_text(encoding="utf-8"), {}) for path in COMPETENCY]
+    queries += EXTRA_QUERIES
     embedded = create_app(Settings(query_workers=1, cache_bytes=0))
     backend = create_app(Settings(backend_url=pushed + "/query"))
     compared = 0
@@ -186,10 +192,11 @@ def test_serve_flags_reach_the_settings() -> None:
     assert settings.store_dir == Path("/tmp/x") and [p.name for p in settings.load_files] == ["a.nt", "b.ttl.gz"]
 
 
+@pytest.mark.server
 def test_remote_engine_maps_failures(pushed: str) -> None:
     import asyncio
 
-    async def ask(engine: RemoteEngine, text: str) -> object:
+    async def ask(engine: RemoteEngine, text: str) -> QueryResult:
         try:
             return await engine.query(QueryRequest(text, solutions_format=JSON, graph_format=TURTLE))
         finally:

@@ -39,6 +39,7 @@ def guarded_writer(built) -> GraphWriter:
     return GraphWriter(copy_store(built.store, project_shapes=True))
 
 
+@pytest.mark.slow
 def test_valid_update_commits_and_reports(guarded_writer):
     writer = guarded_writer
     before = set(writer.store)
@@ -54,6 +55,7 @@ def test_valid_update_commits_and_reports(guarded_writer):
     }
 
 
+@pytest.mark.slow
 def test_invalid_update_is_refused_with_report_and_changes_nothing(guarded_writer):
     writer = guarded_writer
     before = set(writer.store)
@@ -64,6 +66,7 @@ def test_invalid_update_is_refused_with_report_and_changes_nothing(guarded_write
     assert set(writer.store) == before
 
 
+@pytest.mark.slow
 def test_real_shapes_refuse_a_letter_node_stripped_of_its_provenance(built):
     if len(list(built.store.quads_for_pattern(None, None, None, SHAPES))) == 0:
         pytest.skip("the project has no shapes yet")
@@ -138,6 +141,7 @@ def test_gsp_operations(writer):
         writer.replace_graph(SHAPES, [])
 
 
+@pytest.mark.slow
 def test_writers_are_serialised(writer):
     """Concurrent writes all land, one after the other, none lost."""
     errors: list[BaseException] = []
@@ -166,7 +170,8 @@ def test_commit_is_one_update_that_keeps_blank_nodes_shared():
     scratch.add_graph(g1)
     scratch.add_graph(g2)
     live.update(commit_update(_changed_graphs(live, scratch)))
-    rows = list(live.query("SELECT ?v WHERE { GRAPH <urn:g1> { <urn:s> <urn:p> ?b } GRAPH <urn:g2> { ?b <urn:q> ?v } }"))
+    rows = live.query("SELECT ?v WHERE { GRAPH <urn:g1> { <urn:s> <urn:p> ?b } GRAPH <urn:g2> { ?b <urn:q> ?v } }")
+    assert isinstance(rows, ox.QuerySolutions)
     assert [r["v"] for r in rows] == [ox.Literal("x\n\"y\"", language="en")]
 
 

@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,11 +20,17 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver") or ("/usr/bin/chromedriver" if Path("/usr/bin/chromedriver").exists() else None)
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="Chromium is not installed: `apt-get install -y chromium chromium-driver` (.ci/run does this)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.server,
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="Chromium is not installed: `apt-get install -y chromium chromium-driver` (.ci/run does this)",
+    ),
+]
 webdriver = pytest.importorskip("selenium.webdriver")
+if TYPE_CHECKING:
+    from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -36,7 +43,7 @@ def server(live_server) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
+def browser() -> Iterator[Chrome]:
     os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager download anything
     profile = tempfile.mkdtemp(prefix="jakgraph-chromium-")
     options = webdriver.ChromeOptions()
@@ -55,7 +62,7 @@ def browser() -> Iterator[webdriver.Chrome]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def test_query_ui_runs_an_example_and_shows_its_rows(server: str, browser: webdriver.Chrome) -> None:
+def test_query_ui_runs_an_example_and_shows_its_rows(server: str, browser: Chrome) -> None:
     browser.set_window_size(1366, 1000)
     browser.get(server + "/query")
     wait = WebDriverWait(browser, 60)
@@ -70,7 +77,7 @@ def test_query_ui_runs_an_example_and_shows_its_rows(server: str, browser: webdr
     browser.save_screenshot(str(ARTIFACTS / "query-ui.png"))
 
 
-def test_evidence_page_shows_its_sentence(server: str, browser: webdriver.Chrome) -> None:
+def test_evidence_page_shows_its_sentence(server: str, browser: Chrome) -> None:
     browser.set_window_size(1366, 1000)
     browser.get(server + "/statement/savi-baricitinib")
     sentence = WebDriverWait(browser, 30).until(EC.visibility_of_element_located((By.ID, "supporting-text")))
@@ -81,7 +88,7 @@ def test_evidence_page_shows_its_sentence(server: str, browser: webdriver.Chrome
 
 @pytest.mark.parametrize("path,name", [("/", "home"), ("/statement/copa-ruxolitinib", "evidence-card-phone"),
                                         ("/query", "query-ui-phone")])
-def test_pages_fit_a_phone(server: str, browser: webdriver.Chrome, path: str, name: str) -> None:
+def test_pages_fit_a_phone(server: str, browser: Chrome, path: str, name: str) -> None:
     browser.set_window_size(390, 844)
     browser.get(server + path)
     WebDriverWait(browser, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
@@ -90,7 +97,7 @@ def test_pages_fit_a_phone(server: str, browser: webdriver.Chrome, path: str, na
     browser.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
-def test_home_shows_the_figure(server: str, browser: webdriver.Chrome) -> None:
+def test_home_shows_the_figure(server: str, browser: Chrome) -> None:
     """The home page as a reader sees it: its title, the counts, the figure drawn at a readable size, the
     evidence cards."""
     browser.set_window_size(1366, 1000)

@@ -12,6 +12,8 @@ from jakgraph.build.pipeline import BuiltGraph, write_dumps
 
 from server_support import app_client
 
+pytestmark = pytest.mark.slow
+
 DUMPS = ["jakgraph.ttl", "jakgraph.nt", "jakgraph.nq", "jakgraph.trig", "jakgraph.jsonld", "jakgraph.rdf",
          "jakgraph_nodes.tsv", "jakgraph_edges.tsv", "jakgraph_kgx_metadata.json", "jakgraph.nanopubs.trig",
          "jakgraph.sssom.tsv"]

@@ -11,6 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from writes_support import TOKEN, client_for, fresh_state
 
+pytestmark = pytest.mark.slow
+
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
 SPARQL_BITS = [

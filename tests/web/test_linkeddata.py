@@ -177,5 +177,6 @@ def test_accept_negotiation() -> None:
 
 def test_resolve_prefers_the_whole_path(built: BuiltGraph) -> None:
     target = resolve(built.store, "/dose/savi-baricitinib-max-20-40kg/per-kg.rdf")
-    assert target is not None and target.iri.value.endswith("/per-kg") and target.forced.extension == "rdf"
+    assert target is not None and target.forced is not None
+    assert target.iri.value.endswith("/per-kg") and target.forced.extension == "rdf"
     assert resolve(built.store, "/drug/nope") is None

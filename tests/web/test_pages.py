@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 import pytest
 from fastapi.testclient import TestClient
 
@@ -96,7 +97,9 @@ def test_ontology_documents_every_term(client: TestClient, built: BuiltGraph) ->
     query = """SELECT ?t WHERE { GRAPH <https://w3id.org/jakgraph/graph/ontology> {
                  ?t a ?k FILTER(?k IN (<http://www.w3.org/2002/07/owl#Class>, <http://www.w3.org/2002/07/owl#ObjectProperty>,
                                        <http://www.w3.org/2002/07/owl#DatatypeProperty>)) } }"""
-    terms = [row[0].value for row in built.store.query(query)]
+    solutions = built.store.query(query)
+    assert isinstance(solutions, ox.QuerySolutions)
+    terms = [row[0].value for row in solutions]
     assert len(terms) > 50
     for term in terms:
         assert f'id="{term.rsplit("/", 1)[-1]}"' in page, term

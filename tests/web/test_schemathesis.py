@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 
 from writes_support import TOKEN, client_for, fresh_state
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def api_schema(built):

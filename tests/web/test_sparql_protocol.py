@@ -38,6 +38,8 @@ from jakgraph.namespaces import (
 import server_support
 
 SRX = "{http://www.w3.org/2005/sparql-results#}"
+#: repeated query parameters, in order (httpx's own element type, so that the list is accepted as it is)
+Params = list[tuple[str, str | int | float | bool | None]]
 FORM = "application/x-www-form-urlencoded"
 DIRECT = "application/sparql-query"
 
@@ -121,7 +123,7 @@ def test_query_dataset_default_graph(http: httpx.Client) -> None:
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_query_dataset_default_graphs(http: httpx.Client, method: str) -> None:
     ask = f"ASK {{ {ONTOLOGY_TRIPLE} . {LETTER_TRIPLE} }}"
-    params = [("default-graph-uri", str(ONTOLOGY_GRAPH)), ("default-graph-uri", str(LETTER_GRAPH))]
+    params: Params = [("default-graph-uri", str(ONTOLOGY_GRAPH)), ("default-graph-uri", str(LETTER_GRAPH))]
     if method == "get":
         response = http.get("/sparql", params=params + [("query", ask)])
     else:
@@ -134,7 +136,7 @@ def test_query_dataset_default_graphs(http: httpx.Client, method: str) -> None:
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_query_dataset_named_graphs(http: httpx.Client, method: str) -> None:
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    params = [("named-graph-uri", str(LETTER_GRAPH)), ("named-graph-uri", str(ONTOLOGY_GRAPH))]
+    params: Params = [("named-graph-uri", str(LETTER_GRAPH)), ("named-graph-uri", str(ONTOLOGY_GRAPH))]
     if method == "get":
         response = http.get("/sparql", params=params + [("query", query)])
     else:
@@ -148,7 +150,7 @@ def test_query_dataset_named_graphs(http: httpx.Client, method: str) -> None:
 
 def test_query_dataset_full(http: httpx.Client) -> None:
     query = "SELECT DISTINCT ?g WHERE { ?x ?y ?o . GRAPH ?g { ?s ?p ?o } }"
-    params = [("default-graph-uri", str(DERIVED_GRAPH)), ("named-graph-uri", str(LETTER_GRAPH)),
+    params: Params = [("default-graph-uri", str(DERIVED_GRAPH)), ("named-graph-uri", str(LETTER_GRAPH)),
               ("named-graph-uri", str(ONTOLOGY_GRAPH))]
     rows = bindings(http.post("/sparql", params=params, content=query, headers={"Content-Type": DIRECT}))
     assert {row["g"] for row in rows} <= {str(LETTER_GRAPH), str(ONTOLOGY_GRAPH)}
@@ -366,7 +368,7 @@ def _select_rows(fmt: str, body: bytes) -> list[dict[str, str]]:
         return [{k: v["value"] for k, v in row.items()} for row in json.loads(body)["results"]["bindings"]]
     if fmt == "xml":
         root = ET.fromstring(body)
-        return [{b.get("name"): "".join(b.itertext()) for b in result.iter(f"{SRX}binding")}
+        return [{b.get("name", ""): "".join(b.itertext()) for b in result.iter(f"{SRX}binding")}
                 for result in root.iter(f"{SRX}result")]
     if fmt == "csv":
         return [{k: v for k, v in row.items() if v} for row in csv.DictReader(io.StringIO(body.decode("utf-8")))]
@@ -410,7 +412,8 @@ def test_ask_formats(app_client: TestClient, accept: str, fmt: str) -> None:
     if fmt == "json":
         assert json.loads(response.content)["boolean"] is True
     elif fmt == "xml":
-        assert ET.fromstring(response.content).find(f"{SRX}boolean").text == "true"
+        answer = ET.fromstring(response.content).find(f"{SRX}boolean")
+        assert answer is not None and answer.text == "true"
     else:
         assert response.content.strip() == b"true"
 
@@ -665,6 +668,7 @@ def test_row_cap_on_graphs(capped_client: TestClient) -> None:
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
+@pytest.mark.server
 def test_timeout_stops_the_query_and_the_server_recovers(live_server) -> None:  # noqa: ANN001
     psutil = pytest.importorskip("psutil")
     server = psutil.Process(live_server.pid)
@@ -698,6 +702,7 @@ def test_timeout_stops_the_query_and_the_server_recovers(live_server) -> None:  
             assert boolean(client.get("/sparql", params={"query": TREATS_SAVI})) is True
 
 
+@pytest.mark.slow
 def test_timeout_in_process(app_client: TestClient) -> None:
     response = app_client.get("/sparql", params={"query": SLOW_QUERY})
     assert_refused(response, 504, "timeout after 2 s")

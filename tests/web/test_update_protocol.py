@@ -178,6 +178,7 @@ def test_refused_update_answers_with_the_shacl_report(state):
     assert quads(state.graph.store) == before
 
 
+@pytest.mark.slow
 def test_query_endpoint_sees_a_committed_update_at_once(state):
     """The answer to the follow-up query of the W3C tests comes from /sparql, not the store behind it."""
     marker = "ASK { GRAPH <http://example.org/protocol-update-seen/> { <urn:a> <urn:b> \"seen\" } }"
@@ -189,6 +190,7 @@ def test_query_endpoint_sees_a_committed_update_at_once(state):
         assert client.get("/sparql", params={"query": marker}, headers=headers).json()["boolean"] is True
 
 
+@pytest.mark.slow
 def test_w3c_data_is_refused_by_the_project_shapes(built):
     state = fresh_state(built, project_shapes=True)
     before = quads(state.graph.store)
