@@ -21,10 +21,11 @@ from jakgraph import paths
 from jakgraph.cli import main
 from jakgraph.errors import SourceError, ValidationFailed
 from jakgraph.namespaces import BACKGROUND_GRAPH, DERIVED_GRAPH, JAK, LETTER_GRAPH, SHAPES_GRAPH
-from jakgraph.build.report import ValidationReport, compact
+from jakgraph.build.report import compact
 from jakgraph.build.sources import parse_file
 from jakgraph.build.validation import (
     _NOT_CONSTRAINT_PARAMETERS,
+    ValidationOutcome,
     load_files,
     load_shapes,
     require_conformance,
@@ -297,8 +298,8 @@ def test_a_build_refuses_a_graph_that_does_not_conform_and_says_why(built, monke
     with pytest.raises(ValidationFailed) as caught:
         build_module.build_graph(validate=True)
     assert "does not conform" in str(caught.value) and curie(dose) in str(caught.value)
-    report = caught.value.report
-    assert isinstance(report, ValidationReport) and not report.conforms
+    outcome = caught.value.report
+    assert isinstance(outcome, ValidationOutcome) and not outcome.conforms
 
 
 @pytest.mark.slow
