@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from fastapi.testclient import TestClient
 
 from jakgraph.cli import main, make_parser
 from jakgraph.engine.base import QueryRequest, QueryResult
@@ -24,7 +23,7 @@ from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.settings import Settings
 from jakgraph.stores.remote import RemoteEngine, RemoteStore, default_graph_store_url, graphs_to_push, push
 
-from server_support import free_port, spawn
+from server_support import app_client, free_port, spawn
 
 COMPETENCY = sorted((Path(__file__).parents[1] / "competency").glob("*.rq"))
 OXIGRAPH = Path(sys.executable).with_name("oxigraph")
@@ -134,15 +133,13 @@ def test_push_errors_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.server
 @pytest.mark.slow
 def test_backend_answers_like_the_embedded_store(pushed: str) -> None:
-    from jakgraph.web.app import create_app
-
     assert len(COMPETENCY) >= 10
     queries: list[tuple[str, dict[str, list[str]]]] = [(path.read_text(encoding="utf-8"), {}) for path in COMPETENCY]
     queries += EXTRA_QUERIES
-    embedded = create_app(Settings(query_workers=1, cache_bytes=0))
-    backend = create_app(Settings(backend_url=pushed + "/query"))
+    embedded = app_client(None, Settings(query_workers=1, cache_bytes=0, access_log=""))
+    backend = app_client(None, Settings(backend_url=pushed + "/query", access_log=""))
     compared = 0
-    with TestClient(embedded) as local, TestClient(backend) as remote:
+    with embedded as local, backend as remote:
         for text, dataset in queries:
             params = {"query": text, **dataset}
             accept = "application/sparql-results+json, text/turtle;q=0.9"
