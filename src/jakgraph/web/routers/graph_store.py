@@ -132,9 +132,10 @@ async def _payload(request: Request, graph: GraphName) -> list[ox.Quad]:
     return await run_in_threadpool(parse_graph_payload, body, media, graph, base)
 
 
-_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {200: {"description": "committed; a JSON summary"}, 201: {"description": "graph created"},
-                    400: {}, 401: {}, 403: {}, 404: {}, 405: {"description": "writes are off"}, 413: {},
-                    415: {}, 422: {"description": "the graph would not conform: the SHACL report"}}
+_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "committed; a JSON summary"}, 201: {"description": "graph created"},
+    400: {}, 401: {}, 403: {}, 404: {}, 405: {"description": "writes are off"}, 413: {},
+    415: {}, 422: {"description": "the graph would not conform: the SHACL report"}}
 
 
 @router.put("/store", summary="Replace one graph (curators; bearer token)", responses=_WRITE_RESPONSES,
