@@ -49,7 +49,7 @@ from jakgraph.build.report import ShapesSummary
 from jakgraph.build.validation import shapes_graph, shapes_summary
 from jakgraph.cli import main as jakgraph_main
 from jakgraph.errors import SourceError
-from jakgraph.publish.dumps import EXPORT_FORMATS
+from jakgraph.publish.dumps import EXPORT_FORMATS, NANOPUBS_FILE, SSSOM_FILE
 from jakgraph.views import home
 from jakgraph.views.gallery import load_examples
 
@@ -149,7 +149,10 @@ def _downloads_table(facts: Facts, page: Path) -> str:
         [f"`jakgraph.{f.extension}`", f"`{f.media_type}`", "kept" if f.quads else "merged (union)"]
         for f in EXPORT_FORMATS.values()
     ]
-    rows.append(["`jakgraph_nodes.tsv`, `jakgraph_edges.tsv`", "KGX (Biolink) TSV", "letter, background and derived"])
+    rows.append(["`jakgraph_nodes.tsv`, `jakgraph_edges.tsv`, `jakgraph_kgx_metadata.json`", "KGX (Biolink) TSV",
+                 "letter, background and derived"])
+    rows.append([f"`{NANOPUBS_FILE}`", "nanopublications (TriG, Trusty URIs)", "one per letter statement"])
+    rows.append([f"`{SSSOM_FILE}`", "SSSOM mappings (TSV)", "every `skos:*Match`"])
     return _table(["file", "format", "named graphs"], rows)
 
 
