@@ -10,6 +10,8 @@ import pyoxigraph as ox
 from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
 from jakgraph.namespaces import PREFIXES
+from jakgraph.policy.query import check_query_limits
+from jakgraph.settings import Settings
 
 RESULT_FORMATS = {
     "csv": ox.QueryResultsFormat.CSV,
@@ -87,6 +89,7 @@ def _cell(term: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     text = read_query(args)
+    check_query_limits(text, Settings())   # before any parser: a nested query is one line and exit 2, not a crash
     built = build_graph(validate=False)
     output = render(run_query(built.store, text), args.format)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")

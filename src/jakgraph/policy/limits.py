@@ -91,7 +91,7 @@ def measure_sparql(text: str) -> Figures:
     depth = run = 0
     count = patterns = rows = prefixes = longest = longest_literal = 0
     stack: list[str] = []
-    previous = ""                 # the previous token's kind (or the bracket, for open)
+    previous = after = ""         # the previous token's kind and text
     last_word = ""
     values_state = ""             # "", "header", "block"
     values_multi = False
@@ -155,9 +155,9 @@ def measure_sparql(text: str) -> Figures:
         inside = stack[-1] if stack else ""
         if kind == "punct" and value in _SEPARATORS and inside in ("{", "["):
             patterns += 1
-        elif kind == "close" and value in ("}", "]") and previous in _TERMS | {"close"}:
+        elif kind == "close" and value in ("}", "]") and (previous in _TERMS or (value == "]" and after == ")")):
             patterns += 1
-        previous = kind
+        previous, after = kind, value
         if kind == "word":
             last_word = upper
     return Figures(depth, count, patterns, rows, prefixes, longest, longest_literal)
@@ -167,10 +167,10 @@ def check_sparql(text: str, limits: Limits | Any = None) -> Figures:
     """Raise LimitExceeded unless the query or update is within every limit; the figures otherwise."""
     limits = Limits.of(limits)
     figures = measure_sparql(text)
-    _require("the nesting depth", figures.depth, limits.max_nesting_depth, "max_nesting_depth",
-             "levels of { } ( ) [ ] and !")
-    _require("the number of syntax tokens", figures.tokens, limits.max_query_tokens, "max_query_tokens",
-             "tokens outside VALUES and DATA blocks")
+    _require("the nesting depth of { } ( ) [ ] and !", figures.depth, limits.max_nesting_depth,
+             "max_nesting_depth", "levels")
+    _require("the number of syntax tokens (outside VALUES and DATA blocks)", figures.tokens,
+             limits.max_query_tokens, "max_query_tokens")
     _require("the number of triple patterns", figures.triple_patterns, limits.max_triple_patterns,
              "max_triple_patterns")
     _require("the number of VALUES rows", figures.values_rows, limits.max_values_rows, "max_values_rows")
@@ -260,3 +260,20 @@ def check_rdf_file(path: Path, fmt: ox.RdfFormat, limits: Limits | Any = None) -
         return check_rdf(data, fmt, limits)
     except LimitExceeded as err:
         raise LimitExceeded(f"{path.name}: {err.limit}", err.found, err.allowed, err.setting, err.unit) from None
+
+
+def check_quads(quads: Any, limits: Limits | Any = None, *, where: str = "") -> None:
+    """The token and literal length limits on quads about to be sent elsewhere (``jakgraph push``): the
+    receiving store parses them, and must not be handed what this server would refuse."""
+    limits = Limits.of(limits)
+    longest = longest_literal = 0
+    for quad in quads:
+        for term in (quad.subject, quad.predicate, quad.object):
+            if isinstance(term, ox.Literal):
+                longest_literal = max(longest_literal, len(term.value))
+            elif isinstance(term, ox.NamedNode):
+                longest = max(longest, len(term.value))
+    label = f"{where}: " if where else ""
+    _require(f"{label}the longest IRI", longest, limits.max_token_length, "max_token_length", "characters")
+    _require(f"{label}the longest literal", longest_literal, limits.max_literal_length, "max_literal_length",
+             "characters")
