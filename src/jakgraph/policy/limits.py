@@ -37,6 +37,10 @@ FILE_SCAN_BYTES = 256 * 1024 * 1024
 _TERMS = frozenset({"iri", "pname", "bnode", "var", "number", "string", "word", "langtag"})
 _NAMED = frozenset({"iri", "pname", "bnode", "var", "number", "word", "langtag"})
 _SEPARATORS = frozenset({".", ";", ","})
+#: words that are terms (not keywords) inside a pattern
+_TERM_WORDS = frozenset({"A", "TRUE", "FALSE", "UNDEF"})
+#: keywords that may follow a triple pattern without a "."
+_AFTER_PATTERN = frozenset({"FILTER", "OPTIONAL", "MINUS", "BIND", "VALUES", "GRAPH", "SERVICE", "UNION"})
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Limits:
 
     max_nesting_depth: int = 256
     max_query_tokens: int = 8192
-    max_triple_patterns: int = 1000
+    max_triple_patterns: int = 100
     max_values_rows: int = 50_000
     max_prefixes: int = 1000
     max_token_length: int = 8192
@@ -91,7 +95,8 @@ def measure_sparql(text: str) -> Figures:
     depth = run = 0
     count = patterns = rows = prefixes = longest = longest_literal = 0
     stack: list[str] = []
-    previous = after = ""         # the previous token's kind and text
+    previous = ""                 # the previous token's kind
+    pending = False               # a triple pattern has begun and not yet been counted
     last_word = ""
     values_state = ""             # "", "header", "block"
     values_multi = False
@@ -139,6 +144,8 @@ def measure_sparql(text: str) -> Figures:
         if upper == "VALUES":
             values_state, values_multi = "header", False
             count += 1
+            patterns += 1 if pending else 0
+            pending = False
             continue
         # DATA blocks: data, not patterns
         if data_depth >= 0:
@@ -151,15 +158,28 @@ def measure_sparql(text: str) -> Figures:
             count += 1
             continue
         count += 1
-        # triple patterns: a separator inside { } or [ ], or the end of a group or property list after a term
+        # triple patterns: a term inside { } or [ ] starts one; a separator, the end of the group or property
+        # list, or a keyword that ends a pattern (FILTER, OPTIONAL, …) completes it
         inside = stack[-1] if stack else ""
-        if kind == "punct" and value in _SEPARATORS and inside in ("{", "["):
-            patterns += 1
-        elif kind == "close" and value in ("}", "]") and (previous in _TERMS or (value == "]" and after == ")")):
-            patterns += 1
-        previous, after = kind, value
+        if kind in _TERMS and (kind != "word" or upper in _TERM_WORDS):
+            pending = pending or (inside in ("{", "[") and kind != "open")
+        elif kind == "word":
+            if pending and upper in _AFTER_PATTERN:
+                patterns += 1
+            pending = False
+        elif kind == "punct" and value in _SEPARATORS:
+            if pending and inside in ("{", "["):
+                patterns += 1
+                pending = False
+        elif kind == "close" and value in ("}", "]"):
+            if pending:
+                patterns += 1
+            pending = value == "]" and bool(stack) and stack[-1] in ("{", "[")  # [ … ] is a term of the outer one
+        elif kind == "open" and value == "{":
+            pending = False
         if kind == "word":
             last_word = upper
+        previous = kind
     return Figures(depth, count, patterns, rows, prefixes, longest, longest_literal)
 
 
