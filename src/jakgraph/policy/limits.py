@@ -92,7 +92,8 @@ def check_size(size: int, allowed: int, what: str, setting: str) -> None:
 
 def measure_sparql(text: str) -> Figures:
     """The figures of a SPARQL query or update, in one pass of the lexer (escapes decoded)."""
-    depth = run = 0
+    depth = run = extra = 0       # run: unary ! in a row; extra: the ! carried into the open brackets
+    carried: list[int] = []
     count = patterns = rows = prefixes = longest = longest_literal = 0
     stack: list[str] = []
     previous = ""                 # the previous token's kind
@@ -111,17 +112,23 @@ def measure_sparql(text: str) -> Figures:
             longest_literal = max(longest_literal, len(value))
         elif kind in _NAMED:
             longest = max(longest, len(value))
-        # nesting: brackets, and runs of unary ! (each one a level of the parser's recursion)
+        # nesting: brackets, and unary ! (each one a level of the parser's recursion, which lasts as long as
+        # its operand: to the end of a bracket that follows it)
         if kind == "punct" and value == "!":
             run += 1
-            depth = max(depth, token.depth + run)
-        else:
-            run = 0
-        if kind == "open":
+            depth = max(depth, token.depth + extra + run)
+        elif kind == "open":
             stack.append(value)
-            depth = max(depth, token.depth + 1)
-        elif kind == "close" and stack:
-            stack.pop()
+            carried.append(run)
+            extra += run
+            run = 0
+            depth = max(depth, token.depth + 1 + extra)
+        else:
+            if kind not in ("word", "pname", "iri"):   # a function name keeps the run: !STR( … ), !EXISTS { … }
+                run = 0
+            if kind == "close" and stack:
+                stack.pop()
+                extra -= carried.pop()
         upper = value.upper() if kind == "word" else ""
         if upper == "PREFIX" and token.depth == 0:
             prefixes += 1
