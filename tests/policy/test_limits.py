@@ -258,3 +258,19 @@ def test_cli_push_checks_what_it_would_send(tmp_path: Path, capsys: pytest.Captu
     # port 9 (discard) is never asked: the limit is checked before any connection
     one_line_exit_2(["push", "--to", "http://127.0.0.1:9", "--store", str(store_dir), "--with-loaded",
                      "--graph", "https://w3id.org/jakgraph/graph/loaded/long"], capsys, "longest literal")
+
+
+def test_the_docs_table_matches_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/limits.md states each default and setting; they must be the ones Settings reads."""
+    for name in list(__import__("os").environ):
+        if name.startswith("JAKGRAPH_MAX_"):
+            monkeypatch.delenv(name)
+    defaults = Settings()
+    table = (Path(__file__).resolve().parents[2] / "docs" / "limits.md").read_text(encoding="utf-8")
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if "`JAKGRAPH_MAX_" in line and line.startswith("|")]
+    assert len(rows) == 11
+    for _, default, setting, _ in rows:
+        name = setting.strip().strip("`").removeprefix("JAKGRAPH_").lower()
+        assert getattr(defaults, name) == int(default.split()[0]), (name, default)
+    message = str(pytest.raises(LimitExceeded, check_sparql, nested_braces(5000), defaults).value)
+    assert message in table   # the message shown in the docs is the real one
