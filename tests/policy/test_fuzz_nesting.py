@@ -12,11 +12,12 @@ import threading
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from writes_support import TOKEN, client_for, fresh_state
 
 from jakgraph.errors import LimitExceeded
 from jakgraph.policy.limits import Limits, check_sparql, measure_sparql
-from writes_support import TOKEN, client_for, fresh_state
 
 LIMIT = Limits().max_nesting_depth
 UNIT = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
@@ -126,13 +127,13 @@ def test_the_limit_refuses_exactly_what_nests_too_deep(case: tuple[str, int]) ->
 
 
 @pytest.fixture(scope="module")
-def client(built):  # noqa: ANN001 - the session fixture from conftest
+def client(built):
     state = fresh_state(built, query_timeout=3.0)
     with client_for(state) as test_client:
         yield test_client
 
 
-def _check(response) -> None:  # noqa: ANN001
+def _check(response) -> None:
     assert response.status_code < 500 or response.status_code in (503, 504), response.text[:300]
     if response.status_code == 400:
         assert response.text.strip()
@@ -140,7 +141,7 @@ def _check(response) -> None:  # noqa: ANN001
 
 @APP
 @given(case=nested_queries(), direct=st.booleans())
-def test_nested_queries_never_get_a_500(client, case: tuple[str, int], direct: bool) -> None:  # noqa: ANN001
+def test_nested_queries_never_get_a_500(client, case: tuple[str, int], direct: bool) -> None:
     text, _ = case
     if direct:
         response = client.post("/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-query"})
@@ -153,7 +154,7 @@ def test_nested_queries_never_get_a_500(client, case: tuple[str, int], direct: b
 
 @APP
 @given(case=nested_queries())
-def test_nested_updates_never_get_a_500_and_change_nothing(client, case: tuple[str, int]) -> None:  # noqa: ANN001
+def test_nested_updates_never_get_a_500_and_change_nothing(client, case: tuple[str, int]) -> None:
     text, _ = case
     update = "DELETE { <urn:x:never> <urn:x:never> <urn:x:never> } WHERE " + text.removeprefix("ASK ")
     response = client.post("/update", content=update.encode(),

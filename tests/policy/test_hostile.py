@@ -11,6 +11,7 @@ Oxigraph) still answer, and the graph is exactly as before.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import shutil
 import socket
@@ -23,9 +24,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
 import server_support
-from jakgraph.stores.remote import graphs_to_push, push
 from test_limits import (
     at_token_limit,
     bangs,
@@ -41,6 +40,8 @@ from test_limits import (
     union_chain,
     values,
 )
+
+from jakgraph.stores.remote import graphs_to_push, push
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -197,7 +198,7 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server_suppor
 
 
 @pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]:  # noqa: ANN001
+def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]:
     binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
     if binary is None:
         pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
@@ -217,7 +218,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]: 
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((folder / "server.log").read_text()) from None
                 time.sleep(0.1)
-        push(built.store, graphs_to_push(built.store), to=url, log=open("/dev/null", "w"))
+        push(built.store, graphs_to_push(built.store), to=url, log=io.StringIO())
         url_process = (url, process)
         yield url_process  # type: ignore[misc]
     finally:
@@ -230,7 +231,7 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]: 
 
 
 @pytest.fixture(scope="module")
-def backend(tmp_path_factory: pytest.TempPathFactory, oxigraph) -> Iterator[server_support.Server]:  # noqa: ANN001
+def backend(tmp_path_factory: pytest.TempPathFactory, oxigraph) -> Iterator[server_support.Server]:
     tmp = tmp_path_factory.mktemp("hostile-backend")
     with server_support.running(["--backend", oxigraph[0], "--timeout", "10"], tmp) as server:
         yield server
@@ -370,7 +371,7 @@ def test_the_issue_s_crashers_answer_400_and_the_server_keeps_serving(embedded: 
     assert embedded.process.poll() is None
 
 
-def test_the_corpus_through_a_real_oxigraph_backend(backend: server_support.Server, oxigraph) -> None:  # noqa: ANN001
+def test_the_corpus_through_a_real_oxigraph_backend(backend: server_support.Server, oxigraph) -> None:
     oxigraph_url, oxigraph_process = oxigraph
     before = graph_digest(backend.url)
     sent = send_queries(backend.url)
@@ -392,7 +393,7 @@ def test_the_corpus_through_a_real_oxigraph_backend(backend: server_support.Serv
     print(f"\n{sent} hostile requests through the backend")
 
 
-def test_the_crasher_would_have_killed_oxigraph_directly(oxigraph) -> None:  # noqa: ANN001
+def test_the_crasher_would_have_killed_oxigraph_directly(oxigraph) -> None:
     """The reason the check runs before forwarding: sent to Oxigraph itself, the query aborts it. Checked
     last, on the module's own Oxigraph (it is not used after)."""
     url, process = oxigraph

@@ -15,7 +15,14 @@ import pytest
 
 from jakgraph.cli import main
 from jakgraph.errors import InputTooLarge, LimitExceeded
-from jakgraph.policy.limits import Limits, check_rdf, check_size, check_sparql, measure_rdf, measure_sparql
+from jakgraph.policy.limits import (
+    Limits,
+    check_rdf,
+    check_size,
+    check_sparql,
+    measure_rdf,
+    measure_sparql,
+)
 from jakgraph.settings import Settings
 
 LIMITS = Limits()
@@ -193,7 +200,7 @@ def rdfxml_nested(n: int) -> str:
     (ox.RdfFormat.TURTLE, turtle_nested, 1), (ox.RdfFormat.JSON_LD, jsonld_nested, 1),
     (ox.RdfFormat.RDF_XML, rdfxml_nested, 2),
 ])
-def test_rdf_nesting(fmt: ox.RdfFormat, build, per_level: int) -> None:  # noqa: ANN001
+def test_rdf_nesting(fmt: ox.RdfFormat, build, per_level: int) -> None:
     limits = Limits(max_rdf_nesting_depth=64)
     text = build(10)
     assert 10 * per_level <= measure_rdf(text, fmt).depth <= 10 * per_level + 3   # + the wrappers

@@ -17,8 +17,8 @@ from jakgraph.engine.cache import normalise_query
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import (
     PNAME_NS,
-    decode_escapes,
     declared_prefixes,
+    decode_escapes,
     prefixes_in,
     skeleton,
     tokens,
@@ -82,7 +82,7 @@ def test_the_three_former_lexers_agree(text: str, expected: set[str]) -> None:
     # the remote store adds exactly the PREFIX lines the embedded engine hands Oxigraph
     added = remote.with_prefixes(text)
     embedded = used_prefixes(skeleton(text), PREFIXES)
-    assert set(re.findall(r"^PREFIX (\S*): ", added[: len(added) - len(text)], re.M)) == set(embedded)
+    assert set(re.findall(r"^PREFIX (\S*): ", added[: len(added) - len(text)], re.MULTILINE)) == set(embedded)
     # the remote store and the engine agree on FROM
     assert remote.declares_dataset(text) == declares_dataset(skeleton(text))
     # the scan and the cheap facts agree on the form

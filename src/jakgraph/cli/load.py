@@ -5,10 +5,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from jakgraph.errors import JakgraphError
 from jakgraph.policy.limits import check_rdf_file
 from jakgraph.settings import Settings
-from jakgraph.stores.loaded import FORMAT_NAMES, detect_format, graph_name_for, load_file, loaded_graphs, unload
-from jakgraph.errors import JakgraphError
+from jakgraph.stores.loaded import (
+    FORMAT_NAMES,
+    detect_format,
+    graph_name_for,
+    load_file,
+    loaded_graphs,
+    unload,
+)
 from jakgraph.stores.ondisk import open_store_dir
 
 

@@ -12,7 +12,12 @@ from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError
 from jakgraph.policy.limits import check_quads
 from jakgraph.settings import Settings
-from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
+from jakgraph.stores.remote import (
+    default_graph_store_url,
+    graphs_to_push,
+    push,
+    query_endpoint_url,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

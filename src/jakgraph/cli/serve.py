@@ -11,9 +11,9 @@ import errno
 import socket
 from pathlib import Path
 
-from jakgraph.settings import Settings
 from jakgraph.errors import JakgraphError
 from jakgraph.policy.limits import check_rdf_file
+from jakgraph.settings import Settings
 from jakgraph.stores.loaded import detect_format
 
 

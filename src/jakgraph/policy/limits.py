@@ -26,6 +26,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from jakgraph.errors import InputTooLarge, LimitExceeded
+from jakgraph.settings import Settings
 from jakgraph.sparql.lexer import decode_escapes, tokens
 
 __all__ = ["Figures", "Limits", "check_rdf", "check_rdf_file", "check_size", "check_sparql", "measure_sparql"]
@@ -59,12 +60,14 @@ class Limits:
     @classmethod
     def of(cls, settings: Any = None) -> Limits:
         if settings is None:
-            from jakgraph.settings import Settings  # read the environment only when no settings are given
-
-            settings = Settings()
+            settings = Settings()   # the environment's
         if isinstance(settings, Limits):
             return settings
-        return cls(**{f.name: int(getattr(settings, f.name, f.default)) for f in fields(cls)})
+        values: dict[str, int] = {}
+        for item in fields(cls):
+            default: int = item.default  # type: ignore[assignment]
+            values[item.name] = int(getattr(settings, item.name, default))
+        return cls(**values)
 
 
 #: the setting (environment variable) each limit is configured by, named in every refusal

@@ -21,7 +21,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jakgraph.errors import OperationRefused, PolicyViolation, QuerySyntaxError, ServiceRefused
+from jakgraph.errors import (
+    OperationRefused,
+    PolicyViolation,
+    QuerySyntaxError,
+    ServiceRefused,
+)
 from jakgraph.policy.limits import check_size, check_sparql
 from jakgraph.policy.service import Resolver, check_services
 from jakgraph.sparql.parse import Analysis, analyse_bounded

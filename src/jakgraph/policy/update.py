@@ -16,9 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from jakgraph.errors import OperationRefused, PolicyViolation, QuerySyntaxError, ServiceRefused
+from jakgraph.errors import (
+    OperationRefused,
+    PolicyViolation,
+    ServiceRefused,
+)
 from jakgraph.policy.limits import check_size, check_sparql
 from jakgraph.policy.service import check_services
+from jakgraph.settings import Settings
 from jakgraph.sparql.parse import analyse_bounded
 from jakgraph.sparql.text import QUERY_FORMS, Scan, scan
 
@@ -30,9 +35,7 @@ QUERY_REFUSED = "this is a query, not an update: send it to /sparql"
 def check_update_limits(text: str, settings: Any = None) -> None:
     """The size and input limits of an update (``settings`` None: the defaults and the environment)."""
     if settings is None:
-        from jakgraph.settings import Settings  # read the environment only when no settings are given
-
-        settings = Settings()
+        settings = Settings()   # the environment's
     check_size(len(text.encode("utf-8", "surrogatepass")), settings.max_query_bytes, "update",
                "JAKGRAPH_MAX_QUERY_BYTES")
     check_sparql(text, settings)

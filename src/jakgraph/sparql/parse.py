@@ -32,7 +32,7 @@ from jakgraph.errors import PolicyViolation, QuerySyntaxError
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.text import has_scheme
 
-__all__ = ["Analysis", "PARSE_DEADLINE", "ParserProcess", "analyse", "analyse_bounded", "warm_parser"]
+__all__ = ["PARSE_DEADLINE", "Analysis", "ParserProcess", "analyse", "analyse_bounded", "warm_parser"]
 
 #: rdflib's pyparsing grammar is not thread-safe (rdflib #1282): one parse at a time
 _PARSER_LOCK = threading.Lock()
@@ -53,7 +53,7 @@ class Analysis:
     managed_graphs: tuple[URIRef, ...] = field(default_factory=tuple)   # graphs CLEAR/DROP/CREATE/ADD/MOVE/COPY name
 
 
-def _parse(kind: str, text: str):  # noqa: ANN202 - pyparsing result
+def _parse(kind: str, text: str):
     from rdflib.plugins.sparql import parser
 
     with _PARSER_LOCK:
@@ -61,7 +61,7 @@ def _parse(kind: str, text: str):  # noqa: ANN202 - pyparsing result
             return parser.parseQuery(text) if kind == "query" else parser.parseUpdate(text)
         except RecursionError:
             raise QuerySyntaxError(f"SPARQL {kind} is nested too deeply to check") from None
-        except Exception as err:  # pyparsing raises ParseException and friends; all mean "does not parse"
+        except Exception as err:  # noqa: BLE001 - pyparsing raises ParseException and friends: "does not parse"
             raise QuerySyntaxError(f"SPARQL {kind} does not parse: {_one_line(err)}") from None
 
 
@@ -90,7 +90,7 @@ def _walk(node: object) -> Iterator[CompValue]:
         elif isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)) or type(item).__name__ == "ParseResults":
-            stack.extend(list(item))
+            stack.extend(list(item))  # type: ignore[call-overload]
 
 
 class _Prologue:
@@ -231,7 +231,7 @@ class ParserProcess:
             self._process = None
 
 
-def _read_line(stream, deadline: float) -> bytes:  # noqa: ANN001 - a binary pipe
+def _read_line(stream, deadline: float) -> bytes:
     end = time.monotonic() + deadline
     data = b""
     fd = stream.fileno()

@@ -15,18 +15,25 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from jakgraph.namespaces import PREFIXES
-from jakgraph.sparql.lexer import PNAME_NS, Token, decode_escapes, skeleton, tokens, used_prefixes
+from jakgraph.sparql.lexer import (
+    PNAME_NS,
+    Token,
+    decode_escapes,
+    skeleton,
+    tokens,
+    used_prefixes,
+)
 
 __all__ = [
     "QUERY_FORMS",
-    "Scan",
     "UPDATE_KEYWORDS",
-    "first_keyword",
-    "mentions_keyword",
-    "scan",
+    "Scan",
     "declares_dataset",
     "describe_syntax_error",
+    "first_keyword",
+    "mentions_keyword",
     "query_form",
+    "scan",
     "skeleton",
     "used_prefixes",
 ]
@@ -116,7 +123,8 @@ def _readable_expectation(expected: str, text: str, line_no: int, column: int) -
 def _split_top_level(listing: str) -> list[str]:
     """Split Oxigraph's ``a, b, ['x' | 'y'], c`` on the commas outside brackets and quotes."""
     items: list[str] = []
-    depth, quoted, current = 0, False, []
+    depth, quoted = 0, False
+    current: list[str] = []
     for char in " ".join(listing.split()):
         if char == "'" and depth:
             quoted = not quoted
