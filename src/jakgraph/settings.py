@@ -55,8 +55,9 @@ class Settings:
     max_token_length: int = field(default_factory=lambda: int(_env("MAX_TOKEN_LENGTH", "8192")))
     #: longest string literal, in characters (SPARQL and RDF)
     max_literal_length: int = field(default_factory=lambda: int(_env("MAX_LITERAL_LENGTH", "65536")))
-    #: deepest nesting in an RDF document ([ ] and ( ) in Turtle, { } [ ] in JSON-LD, elements in RDF/XML):
-    #: Oxigraph's RDF parsers keep their stack on the heap, so this one is generous
+    #: deepest nesting in an RDF document ([ ] and ( ) in Turtle, elements in RDF/XML): Oxigraph's Turtle and
+    #: RDF/XML parsers keep their stack on the heap, so this one is generous (JSON-LD, whose parser recurses,
+    #: takes max_nesting_depth)
     max_rdf_nesting_depth: int = field(default_factory=lambda: int(_env("MAX_RDF_NESTING_DEPTH", "32768")))
     #: queries in flight at once (running, or waiting for a query worker); more get 503 with Retry-After
     max_concurrent_queries: int = field(default_factory=lambda: int(_env("MAX_CONCURRENT_QUERIES", "64")))

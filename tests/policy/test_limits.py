@@ -201,13 +201,28 @@ def rdfxml_nested(n: int) -> str:
     (ox.RdfFormat.RDF_XML, rdfxml_nested, 2),
 ])
 def test_rdf_nesting(fmt: ox.RdfFormat, build, per_level: int) -> None:
-    limits = Limits(max_rdf_nesting_depth=64)
+    limits = Limits(max_rdf_nesting_depth=64, max_nesting_depth=64)
     text = build(10)
     assert 10 * per_level <= measure_rdf(text, fmt).depth <= 10 * per_level + 3   # + the wrappers
     list(ox.parse(text.encode(), format=fmt))   # the sample is real RDF
     check_rdf(text, fmt, limits)
-    with pytest.raises(LimitExceeded, match="JAKGRAPH_MAX_RDF_NESTING_DEPTH"):
+    with pytest.raises(LimitExceeded, match="JAKGRAPH_MAX_NESTING_DEPTH" if fmt == ox.RdfFormat.JSON_LD
+                       else "JAKGRAPH_MAX_RDF_NESTING_DEPTH"):
         check_rdf(build(70), fmt, limits)
+
+
+def test_json_ld_takes_the_sparql_nesting_limit() -> None:
+    """Oxigraph's JSON-LD parser recurses (4,000 nested objects overflow a thread's stack): 256 parses."""
+    check_rdf(jsonld_nested(254), ox.RdfFormat.JSON_LD, LIMITS)
+    outcome: list[int] = []
+    worker = threading.Thread(target=lambda: outcome.append(len(list(ox.parse(
+        jsonld_nested(254).encode(), format=ox.RdfFormat.JSON_LD)))))
+    worker.start()
+    worker.join()
+    assert outcome == [255]
+    with pytest.raises(LimitExceeded, match="JAKGRAPH_MAX_NESTING_DEPTH"):
+        check_rdf(jsonld_nested(4000), ox.RdfFormat.JSON_LD, LIMITS)
+    check_rdf(turtle_nested(20_000), ox.RdfFormat.TURTLE, LIMITS)   # 20,000-level Turtle still passes
 
 
 def test_rdf_literal_and_iri_length() -> None:

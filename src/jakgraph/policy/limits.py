@@ -264,6 +264,8 @@ def check_rdf(data: bytes | str, fmt: ox.RdfFormat, limits: Limits | Any = None)
     limits = Limits.of(limits)
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     figures = measure_rdf(text, fmt)
+    if fmt == ox.RdfFormat.JSON_LD:   # Oxigraph's JSON-LD parser recurses (a segfault at about 3,000 levels)
+        _require("the nesting depth", figures.depth, limits.max_nesting_depth, "max_nesting_depth", "levels")
     _require("the nesting depth", figures.depth, limits.max_rdf_nesting_depth, "max_rdf_nesting_depth",
              "levels")
     _require("the longest token (IRI, prefixed name, blank node)", figures.token_length, limits.max_token_length,
