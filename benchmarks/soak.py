@@ -4,6 +4,10 @@ Starts ``jakgraph serve`` on 127.0.0.1 (a free port, its own process group), the
 
 * ``--clients`` minus ``--hostile`` *researchers* loop over the example queries of ``examples/`` (each with
   its own Accept), back to back;
+* ``--crashers`` clients loop over inputs that once crashed a parser (issue 14): thousands of nested groups or
+  parentheses, operator and OPTIONAL chains, escaped braces, to ``/sparql`` (GET and POST), ``/update`` (with
+  the curator token) and ``/store`` (nested Turtle and JSON-LD): each must be refused with a 4xx by the input
+  limits, and no query worker may die (their PIDs are compared before and after);
 * ``--hostile`` clients loop over pathological requests: cartesian products, deep property paths, results
   past the row cap, catastrophic regular expressions, SERVICE to loopback/metadata addresses, LOAD and
   updates on the query endpoint, syntax errors, queries over the size caps, with ``--pause`` between them.
@@ -14,6 +18,7 @@ memory (RSS) of the server and its query workers at the start, at the end and th
 
     .venv/bin/python benchmarks/soak.py                 # 60 s, 32 clients (2 hostile)
     .venv/bin/python benchmarks/soak.py --seconds 10    # a quick look
+    .venv/bin/python benchmarks/soak.py --seconds 20 --crashers 2   # with the crasher mix
 
 Loopback only: the server binds 127.0.0.1 and nothing else is contacted (the SERVICE requests are refused
 before any connection). Exit status 1 if a good query failed or the server answered 500.
@@ -66,6 +71,29 @@ PATHOLOGICAL: list[tuple[str, str, dict[str, str] | None, str | None]] = [
 ]
 
 
+CRASHER_TOKEN = "soak-curator-token-0123456789abcdef"
+_DEEP = 5000
+CRASHERS: list[tuple[str, str, str, str | None, str]] = [
+    # (name, method, path, Content-Type, body or query)
+    ("nested-groups-get", "GET", "/sparql", None, "ASK " + "{" * _DEEP + "}" * _DEEP),
+    ("nested-groups-post", "POST", "/sparql", "application/sparql-query", "ASK " + "{" * _DEEP + "}" * _DEEP),
+    ("nested-parens", "POST", "/sparql", "application/sparql-query",
+     "ASK { FILTER(" + "(" * 20_000 + "true" + ")" * 20_000 + ") }"),
+    ("escaped-braces", "POST", "/sparql", "application/sparql-query", "ASK " + "\\u007B" * 3000 + "\\u007D" * 3000),
+    ("unary-not-chain", "POST", "/sparql", "application/sparql-query", "ASK { FILTER(" + "!" * 20_000 + "true) }"),
+    ("or-chain", "POST", "/sparql", "application/sparql-query",
+     "ASK { FILTER(" + " || ".join(["false"] * 20_000) + ") }"),
+    ("optional-chain", "POST", "/sparql", "application/sparql-query",
+     "ASK { " + "OPTIONAL { ?s ?p ?o } " * 5000 + "}"),
+    ("update-nested", "POST", "/update", "application/sparql-update",
+     "INSERT { <http://a> <http://b> <http://c> } WHERE " + "{" * _DEEP + "}" * _DEEP),
+    ("store-nested-turtle", "PUT", "/store?graph=urn:soak:x", "text/turtle",
+     "<http://x/s> <http://x/p> " + "( " * 40_000 + "1" + " )" * 40_000 + " ."),
+    ("store-nested-jsonld", "PUT", "/store?graph=urn:soak:x", "application/ld+json",
+     '{"@id": "http://x/s", "http://x/p": ' + '{"http://x/p": ' * 40_000 + '"v"' + "}" * 40_000 + "}"),
+]
+
+
 @dataclass
 class Tally:
     good_latencies: list[float] = field(default_factory=list)
@@ -73,6 +101,8 @@ class Tally:
     good_by_query: Counter = field(default_factory=Counter)
     hostile_statuses: Counter = field(default_factory=Counter)
     hostile_by_kind: dict[str, Counter] = field(default_factory=dict)
+    crasher_statuses: Counter = field(default_factory=Counter)
+    rss_samples: list[float] = field(default_factory=list)
     server_errors: int = 0
 
 
@@ -114,6 +144,10 @@ def start_server(args: argparse.Namespace, log_dir: Path) -> tuple[subprocess.Po
                "--timeout", str(args.timeout)]
     if args.workers:
         command += ["--query-workers", str(args.workers)]
+    if args.crashers:
+        token_file = log_dir / "token"
+        token_file.write_text(CRASHER_TOKEN)
+        command += ["--update-token-file", str(token_file)]
     sink = (log_dir / "server.log").open("wb")
     process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -170,7 +204,35 @@ async def hostile(client: httpx.AsyncClient, deadline: float, tally: Tally, rng:
         await asyncio.sleep(pause)
 
 
-async def soak(url: str, args: argparse.Namespace, queries, tally: Tally) -> float:
+async def crasher(client: httpx.AsyncClient, deadline: float, tally: Tally, rng: random.Random, pause: float) -> None:
+    headers = {"Authorization": f"Bearer {CRASHER_TOKEN}", "Accept": HOSTILE_ACCEPT}
+    while time.monotonic() < deadline:
+        name, method, path, media, text = rng.choice(CRASHERS)
+        try:
+            if method == "GET":
+                response = await client.get(path, params={"query": text}, headers=headers)
+            else:
+                response = await client.request(method, path, content=text.encode("utf-8"),
+                                                headers={**headers, "Content-Type": media or ""})
+            status: int | str = response.status_code
+            if not 400 <= response.status_code < 500:   # refused by the limits, or it is an error
+                tally.server_errors += 1
+        except httpx.HTTPError as err:
+            status = type(err).__name__
+            tally.server_errors += 1
+        tally.crasher_statuses[status] += 1
+        tally.hostile_by_kind.setdefault("crasher:" + name, Counter())[status] += 1
+        await asyncio.sleep(pause)
+
+
+async def sample_rss(pid: int, deadline: float, samples: list[float]) -> None:
+    """The resident memory of the server and its workers, once a second (is it flat?)."""
+    while time.monotonic() < deadline:
+        samples.append(family_rss(pid)[1] / 2**20)
+        await asyncio.sleep(1)
+
+
+async def soak(url: str, args: argparse.Namespace, queries, tally: Tally, pid: int = 0) -> float:
     rng = random.Random(args.seed)
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=args.timeout + 30) as client:
@@ -179,6 +241,10 @@ async def soak(url: str, args: argparse.Namespace, queries, tally: Tally) -> flo
         tasks = [researcher(client, queries, deadline, tally, random.Random(rng.random()))
                  for _ in range(args.clients - args.hostile)]
         tasks += [hostile(client, deadline, tally, random.Random(rng.random()), args.pause) for _ in range(args.hostile)]
+        tasks += [crasher(client, deadline, tally, random.Random(rng.random()), args.pause)
+                  for _ in range(args.crashers)]
+        if pid:
+            tasks.append(sample_rss(pid, deadline, tally.rss_samples))
         await asyncio.gather(*tasks)
         return time.monotonic() - started
 
@@ -195,6 +261,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--hostile", type=int, default=2, help="how many of the clients send pathological requests")
+    parser.add_argument("--crashers", type=int, default=0,
+                        help="how many extra clients send inputs that once crashed a parser (nesting, chains)")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds a hostile client waits between requests")
     parser.add_argument("--timeout", type=float, default=5, help="the server's query timeout (jakgraph serve --timeout)")
     parser.add_argument("--workers", type=int, default=4, help="query worker processes (jakgraph serve --query-workers)")
@@ -217,9 +285,12 @@ def main() -> int:
                 print(f"warning: example {name} answers {response.status_code} before the soak", file=sys.stderr)
         time.sleep(1)
         rss_start = family_rss(process.pid)
-        elapsed = asyncio.run(soak(url, args, queries, tally))
+        workers_start = {p.pid for p in psutil.Process(process.pid).children(recursive=True)}
+        elapsed = asyncio.run(soak(url, args, queries, tally, process.pid))
         time.sleep(1)
         rss_end = family_rss(process.pid)
+        workers_end = {p.pid for p in psutil.Process(process.pid).children(recursive=True)}
+        server_alive = process.poll() is None
         ready = httpx.get(url + "/ready", timeout=10).status_code
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -246,23 +317,35 @@ def main() -> int:
         "hostile_requests": sum(tally.hostile_statuses.values()),
         "hostile_statuses": {str(k): v for k, v in sorted(tally.hostile_statuses.items(), key=str)},
         "hostile_by_kind": {k: {str(s): n for s, n in v.items()} for k, v in sorted(tally.hostile_by_kind.items())},
+        "crasher_clients": args.crashers,
+        "crasher_requests": sum(tally.crasher_statuses.values()),
+        "crasher_statuses": {str(k): v for k, v in sorted(tally.crasher_statuses.items(), key=str)},
         "server_errors_500_or_broken": tally.server_errors,
+        "server_restarted": not server_alive,
+        "worker_processes_replaced": len(workers_start - workers_end),
         "rss_server_start_mb": round(rss_start[0] / 2**20, 1),
         "rss_server_end_mb": round(rss_end[0] / 2**20, 1),
         "rss_server_growth_mb": round((rss_end[0] - rss_start[0]) / 2**20, 1),
         "rss_total_start_mb": round(rss_start[1] / 2**20, 1),
         "rss_total_end_mb": round(rss_end[1] / 2**20, 1),
         "rss_total_growth_mb": round((rss_end[1] - rss_start[1]) / 2**20, 1),
+        "rss_total_samples_mb": [round(v, 1) for v in tally.rss_samples],
+        "rss_total_growth_second_half_mb": round(tally.rss_samples[-1] - tally.rss_samples[len(tally.rss_samples) // 2], 1)
+        if tally.rss_samples else None,
         "ready_after": ready,
         "server_log": str(log_dir / "server.log"),
     }
     print(json.dumps(figures, indent=2))
     if args.json is not None:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    failed = figures["good_errors"] or tally.server_errors or ready != 200
+    failed = (figures["good_errors"] or tally.server_errors or ready != 200 or not server_alive
+              # with no hostile clients (whose runaway queries are stopped by replacing a worker), a replaced
+              # worker is a crash
+              or (args.crashers and not args.hostile and figures["worker_processes_replaced"]))
     print(f"\nsoak {'FAILED' if failed else 'ok'}: {good} good requests, {figures['good_errors']} errors, "
           f"p50 {figures['good_p50_ms']} ms, p99 {figures['good_p99_ms']} ms; "
-          f"{figures['hostile_requests']} hostile requests, {tally.server_errors} server errors; "
+          f"{figures['hostile_requests']} hostile and {figures['crasher_requests']} crasher requests, "
+          f"{tally.server_errors} server errors, {figures['worker_processes_replaced']} workers replaced; "
           f"server RSS {figures['rss_server_start_mb']} -> {figures['rss_server_end_mb']} MB "
           f"(with workers {figures['rss_total_start_mb']} -> {figures['rss_total_end_mb']} MB)")
     return 1 if failed else 0

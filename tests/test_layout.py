@@ -29,7 +29,6 @@ LAZY_COMMENT = re.compile(r"#\s*lazy:\s*\S")
 #: is removed once its module follows it (the test below fails for an entry that is no longer needed)
 PENDING_LAZY_REASONS = {
     "jakgraph",
-    "jakgraph.policy.safety",
     "jakgraph.publish.void",
     "jakgraph.stores.remote",
     "jakgraph.stores.served",

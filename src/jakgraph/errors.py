@@ -1,6 +1,8 @@
 """The exception tree. Every error a user can cause is a JakgraphError with a one-line message."""
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class JakgraphError(Exception):
     """Base of every error jakgraph raises on purpose; ``str(err)`` is the one line shown to users."""
@@ -50,3 +52,43 @@ class EngineUnavailable(JakgraphError):
 
 class QueryFailed(JakgraphError):
     """The engine failed while evaluating a query that parsed (a worker crash, a storage error)."""
+
+
+# -- what may run: the safety rules and the input limits (jakgraph.policy) ----------------------------
+
+class PolicyViolation(JakgraphError):
+    """A request jakgraph refuses on purpose; ``status`` is the HTTP status that says why."""
+
+    status: ClassVar[int] = 400
+
+
+class ServiceRefused(PolicyViolation):
+    """A ``SERVICE`` call to an endpoint that is not allowed (not listed, not http(s), not public, or a variable)."""
+
+    status: ClassVar[int] = 403
+
+
+class OperationRefused(PolicyViolation):
+    """An operation this endpoint does not perform (an update on the query endpoint, ``LOAD``, …)."""
+
+    status: ClassVar[int] = 400
+
+
+class LimitExceeded(PolicyViolation):
+    """Input over one of the input limits (``jakgraph.policy.limits``), found before any parser saw it; the
+    message names the limit, its setting and the value found. The CLI exits 2 with it."""
+
+    status: ClassVar[int] = 400
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, limit: str, found: int, allowed: int, setting: str, unit: str = "") -> None:
+        self.limit, self.found, self.allowed, self.setting, self.unit = limit, found, allowed, setting, unit
+        units = f" {unit}" if unit else ""
+        super().__init__(f"input limit exceeded: {limit} is {found:,}{units}, the limit is {allowed:,}{units} "
+                         f"({setting})")
+
+
+class InputTooLarge(LimitExceeded):
+    """A body (query, update, upload) larger than its size limit (HTTP 413)."""
+
+    status: ClassVar[int] = 413

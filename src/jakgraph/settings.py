@@ -39,6 +39,26 @@ class Settings:
     max_url_bytes: int = field(default_factory=lambda: int(_env("MAX_URL_BYTES", "32768")))
     #: most bytes of an RDF body sent to PUT/POST /store
     max_upload_bytes: int = field(default_factory=lambda: int(_env("MAX_UPLOAD_BYTES", str(16 * 1024 * 1024))))
+    # -- input limits (see docs/limits.md): checked in linear time before any parser sees the text ------
+    #: deepest nesting of { } ( ) [ ] (and runs of unary !) in SPARQL text
+    max_nesting_depth: int = field(default_factory=lambda: int(_env("MAX_NESTING_DEPTH", "256")))
+    #: most syntax tokens in SPARQL text outside VALUES and DATA blocks (long chains of operators)
+    max_query_tokens: int = field(default_factory=lambda: int(_env("MAX_QUERY_TOKENS", "8192")))
+    #: most triple patterns in a query or update (INSERT DATA / DELETE DATA triples are data, not patterns):
+    #: Oxigraph's join planning grows steeply with them (100 star-joined patterns: 3 s on an empty store)
+    max_triple_patterns: int = field(default_factory=lambda: int(_env("MAX_TRIPLE_PATTERNS", "100")))
+    #: most rows in the VALUES blocks of one query
+    max_values_rows: int = field(default_factory=lambda: int(_env("MAX_VALUES_ROWS", "50000")))
+    #: most PREFIX declarations in one query or update
+    max_prefixes: int = field(default_factory=lambda: int(_env("MAX_PREFIXES", "1000")))
+    #: longest IRI, prefixed name, variable, blank node label or number, in characters (SPARQL and RDF)
+    max_token_length: int = field(default_factory=lambda: int(_env("MAX_TOKEN_LENGTH", "8192")))
+    #: longest string literal, in characters (SPARQL and RDF)
+    max_literal_length: int = field(default_factory=lambda: int(_env("MAX_LITERAL_LENGTH", "65536")))
+    #: deepest nesting in an RDF document ([ ] and ( ) in Turtle, elements in RDF/XML): Oxigraph's Turtle and
+    #: RDF/XML parsers keep their stack on the heap, so this one is generous (JSON-LD, whose parser recurses,
+    #: takes max_nesting_depth)
+    max_rdf_nesting_depth: int = field(default_factory=lambda: int(_env("MAX_RDF_NESTING_DEPTH", "32768")))
     #: queries in flight at once (running, or waiting for a query worker); more get 503 with Retry-After
     max_concurrent_queries: int = field(default_factory=lambda: int(_env("MAX_CONCURRENT_QUERIES", "64")))
     #: where the JSON access log goes: "-" for standard error, a file path, or "" for nowhere

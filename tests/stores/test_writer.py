@@ -7,7 +7,7 @@ import pyoxigraph as ox
 import pytest
 
 from jakgraph.namespaces import DERIVED_GRAPH, LETTER_GRAPH, SHAPES_GRAPH
-from jakgraph.policy.safety import OperationRefused, ServiceRefused
+from jakgraph.errors import OperationRefused, ServiceRefused
 from jakgraph.stores.writer import (
     GraphNotFound,
     GraphWriter,
@@ -19,7 +19,7 @@ from jakgraph.stores.writer import (
     inject_using,
     _changed_graphs,
 )
-from jakgraph.policy.safety import scan
+from jakgraph.sparql.text import scan
 from writes_support import INVALID_INSERT, TEST_NS, VALID_INSERT, copy_store
 
 LETTER = ox.NamedNode(str(LETTER_GRAPH))

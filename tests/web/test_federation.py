@@ -4,7 +4,7 @@
   against a real ``jakgraph serve`` (the ``live_server`` fixture);
 * out of jakgraph: a ``jakgraph serve`` with that Oxigraph server on its allow-list runs ``SERVICE`` against
   it. jakgraph refuses loopback SERVICE targets; the test-only switch ``JAKGRAPH_ALLOW_LOOPBACK_SERVICE=1``
-  (policy/safety.py) lets the allow-listed one through for this server alone.
+  (policy/service.py) lets the allow-listed one through for this server alone.
 
 Each checks real values: the drugs the letter reports for SAVI, as the embedded engine answers them.
 """
@@ -26,7 +26,8 @@ from jena_support import jena_missing, run_jena
 from rdflib import URIRef
 
 from jakgraph.namespaces import DISEASE, JAK
-from jakgraph.policy.safety import LOOPBACK_SWITCH, ServiceRefused, check_service_target
+from jakgraph.errors import ServiceRefused
+from jakgraph.policy.service import LOOPBACK_SWITCH, check_service_target
 from jakgraph.stores.remote import graphs_to_push, push
 
 pytestmark = pytest.mark.server

@@ -6,10 +6,14 @@ import os
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError
 from jakgraph.stores.ondisk import open_persistent
 from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
+from jakgraph.policy.limits import check_quads
+from jakgraph.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
     missing = [g for g in graphs if g not in known]
     if missing:
         raise JakgraphError(f"no such graph here: {', '.join(missing)}")
+    settings = Settings()
+    for iri in graphs:   # the input limits: the remote store parses what is sent
+        check_quads(store.quads_for_pattern(None, None, None, ox.NamedNode(iri)), settings, where=iri)
     print(f"pushing {len(graphs)} graph(s) to {gsp_url}", file=sys.stderr)
     user = args.user or os.environ.get("JAKGRAPH_PUSH_USER") or None
     results = push(store, graphs, to=query_url, graph_store=gsp_url, user=user, digest=args.digest,

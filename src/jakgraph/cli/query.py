@@ -11,6 +11,8 @@ from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
 from jakgraph import formats
 from jakgraph.namespaces import PREFIXES, curie
+from jakgraph.policy.query import check_query_limits
+from jakgraph.settings import Settings
 
 #: --format: the table, a results format (SELECT/ASK) or an RDF format (CONSTRUCT/DESCRIBE), by formats.py name
 RESULT_FORMATS = ("csv", "tsv", "json", "xml")
@@ -87,6 +89,7 @@ def _cell(term: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     text = read_query(args)
+    check_query_limits(text, Settings())   # before any parser: a nested query is one line and exit 2, not a crash
     built = build_graph(validate=False)
     output = render(run_query(built.store, text), args.format)
     sys.stdout.write(output if output.endswith("\n") else output + "\n")

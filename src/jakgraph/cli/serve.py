@@ -11,8 +11,10 @@ import errno
 import socket
 from pathlib import Path
 
-from jakgraph.settings import Settings
 from jakgraph.errors import JakgraphError
+from jakgraph.policy.limits import check_rdf_file
+from jakgraph.settings import Settings
+from jakgraph.stores.loaded import detect_format
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,6 +77,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
         settings.store_dir = args.store
     if getattr(args, "load", None):
         settings.load_files = tuple(args.load)
+    if settings.load_files:   # the input limits on each file before any parser (jakgraph.policy.limits)
+        for path in settings.load_files:
+            check_rdf_file(path, detect_format(path), settings)
     if getattr(args, "backend", None):
         settings.backend_url = args.backend
     if getattr(args, "cache_mb", None) is not None:

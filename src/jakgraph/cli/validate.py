@@ -12,6 +12,10 @@ from pathlib import Path
 
 from jakgraph.build.pipeline import validate_curated
 from jakgraph.build.validation import load_shapes, validate_files
+from jakgraph.errors import JakgraphError
+from jakgraph.policy.limits import check_rdf_file
+from jakgraph.settings import Settings
+from jakgraph.stores.loaded import detect_format
 
 FORMATS = ("text", "turtle", "json")
 
@@ -35,7 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def check_limits(files: list[Path]) -> None:
+    """The RDF input limits on each file (one line and exit 2 when one is over), before any parser."""
+    settings = Settings()
+    for path in files:
+        try:
+            fmt = detect_format(path)
+        except JakgraphError:   # an extension the loader does not know: the validator's parser says why
+            continue
+        check_rdf_file(path, fmt, settings)
+
+
 def run(args: argparse.Namespace) -> int:
+    check_limits(args.files)
     shapes = load_shapes(args.shapes) if args.shapes is not None else None
     outcome = validate_files(args.files, shapes) if args.files else validate_curated(shapes)
     report = outcome.report

@@ -28,7 +28,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from jakgraph.sparql.text import OPAQUE_TOKENS
+from jakgraph.sparql.lexer import OPAQUE_TOKENS
 
 __all__ = ["CacheKey", "CacheStats", "CachingEngine", "ResultCache", "normalise_query", "is_cacheable"]
 

@@ -25,7 +25,8 @@ import pyoxigraph as ox
 from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
 from jakgraph.engine.base import QueryRequest, QueryResult
 from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat
-from jakgraph.sparql.text import declares_dataset, describe_syntax_error, skeleton, used_prefixes
+from jakgraph.sparql.lexer import skeleton, used_prefixes
+from jakgraph.sparql.text import declares_dataset, describe_syntax_error
 
 __all__ = ["ExecutionOptions", "execute"]
 

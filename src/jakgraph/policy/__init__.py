@@ -1,1 +1,3 @@
-"""What may run: the query-safety rules (SERVICE/SSRF targets, query limits) applied before anything runs."""
+"""What may run, decided before anything runs: ``limits`` (input limits before any parser), ``service``
+(SERVICE targets, the SSRF rules), ``query`` (what the query endpoint checks), ``update`` (what an update
+text may do)."""

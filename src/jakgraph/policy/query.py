@@ -1,57 +1,60 @@
-"""The query-safety rules the query endpoint applies before it runs anything: ``check_query(text, settings)``.
+"""The rules the query endpoint applies before it runs anything: ``check_query(text, settings)``.
 
-A query is refused (a :class:`~jakgraph.policy.safety.PolicyViolation`, whose ``status`` is the HTTP status) when:
+A query is refused (a :class:`~jakgraph.errors.PolicyViolation`, whose ``status`` is the HTTP status) when:
 
-* it is larger than ``Settings.max_query_bytes`` (413);
+* it is larger than ``Settings.max_query_bytes`` (413), or over any other input limit (400; see
+  ``jakgraph.policy.limits``: nesting, tokens, triple patterns, VALUES rows, prefixes, token and literal
+  length), checked in one linear pass before any parser sees it;
 * it is an update, or holds ``LOAD`` (400: updates go to /update, and only for curators);
 * it calls ``SERVICE`` on anything but an allow-listed http(s) endpoint whose host resolves only to public
-  addresses (403), including ``SERVICE ?var`` and ``SERVICE SILENT``; loopback, link-local
-  (169.254.169.254), private ranges, legacy IPv4 spellings (``http://2130706433/``) and other schemes
-  (``file:``, ``ftp:``, ``gopher:``) are refused even when listed;
+  addresses (403, ``jakgraph.policy.service``), including ``SERVICE ?var`` and ``SERVICE SILENT``;
 * it holds ``SERVICE`` and cannot be checked: rdflib's parser rejects it, or needs more than
-  ``safety.PARSE_DEADLINE`` seconds (400).
+  ``parse.PARSE_DEADLINE`` seconds (400).
 
-How (see ``jakgraph.policy.safety``): a text in which the letters ``service`` and ``load`` do not occur at all
-(after SPARQL's ``\\u`` escapes) cannot call or load anything and passes at once. Otherwise it is
-tokenized (strings, IRIs and comments are not keywords). With the default empty allow-list a ``SERVICE``
-keyword is refused outright; with an allow-list, the query is parsed with rdflib's SPARQL parser (in a
-separate process with a deadline) and every ``SERVICE`` target in the parse tree is checked. Nothing here
-opens a connection; only a host on the allow-list is ever resolved.
+How: a text in which the letters ``service`` and ``load`` do not occur at all (after SPARQL's ``\\u``
+escapes) cannot call or load anything and passes at once. Otherwise the lexer's scan reads it (strings,
+IRIs and comments are not keywords). With the default empty allow-list a ``SERVICE`` keyword is refused
+outright; with an allow-list, the query is parsed in the parser subprocess (``jakgraph.sparql.parse``)
+and every ``SERVICE`` target in the parse tree is checked. Nothing here opens a connection.
 """
 from __future__ import annotations
 
-from jakgraph.settings import Settings
-from jakgraph.errors import QuerySyntaxError
-from jakgraph.policy.safety import (
-    Analysis,
+from typing import Any
+
+from jakgraph.errors import (
     OperationRefused,
     PolicyViolation,
-    Resolver,
+    QuerySyntaxError,
     ServiceRefused,
-    UPDATE_OPERATIONS,
-    analyse_bounded,
-    check_services,
-    first_keyword,
-    mentions_keyword,
-    scan,
 )
+from jakgraph.policy.limits import check_size, check_sparql
+from jakgraph.policy.service import Resolver, check_services
+from jakgraph.sparql.parse import Analysis, analyse_bounded
+from jakgraph.sparql.text import UPDATE_KEYWORDS, first_keyword, mentions_keyword, scan
 
 UPDATE_REFUSED = "this is an update: the query endpoint only answers queries (curators send updates to /update)"
 
-__all__ = ["PolicyViolation", "ServiceRefused", "OperationRefused", "check_query", "check_update_text"]
+__all__ = ["OperationRefused", "PolicyViolation", "ServiceRefused", "check_query", "check_query_limits"]
 
 
-def check_query(text: str, settings: Settings, *, base_iri: str | None = None,
+def check_query_limits(text: str, settings: Any) -> None:
+    """The size and input limits of a query, before any parser (the CLI and the query endpoint)."""
+    check_size(len(text.encode("utf-8", "surrogatepass")), settings.max_query_bytes, "query",
+               "JAKGRAPH_MAX_QUERY_BYTES")
+    check_sparql(text, settings)
+
+
+def check_query(text: str, settings: Any, *, base_iri: str | None = None,
                 resolver: Resolver | None = None) -> Analysis | None:
     """Raise PolicyViolation unless the query may run. Returns the parsed analysis when the query calls
     SERVICE (and every target was allowed), None when it calls none."""
-    _check_size(text, settings)
-    if first_keyword(text) in UPDATE_OPERATIONS:
+    check_query_limits(text, settings)
+    if first_keyword(text) in UPDATE_KEYWORDS:
         raise OperationRefused(UPDATE_REFUSED)
     if not (mentions_keyword(text, "service") or mentions_keyword(text, "load")):
         return None
     facts = scan(text, base=base_iri)
-    if facts.first_keyword in UPDATE_OPERATIONS or facts.loads:
+    if facts.first_keyword in UPDATE_KEYWORDS or facts.loads:
         raise OperationRefused(UPDATE_REFUSED)
     if not facts.services:
         return None
@@ -66,14 +69,3 @@ def check_query(text: str, settings: Settings, *, base_iri: str | None = None,
         raise PolicyViolation("the query holds the keyword SERVICE where no SERVICE pattern can be checked")
     check_services(analysis, settings.service_allowlist, resolver)
     return analysis
-
-
-def check_update_text(text: str, settings: Settings) -> None:
-    """The size rule for update text (the write service applies the rest)."""
-    _check_size(text, settings)
-
-
-def _check_size(text: str, settings: Settings) -> None:
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size > settings.max_query_bytes:
-        raise PolicyViolation(f"the query is {size} bytes; the limit is {settings.max_query_bytes}", status=413)

@@ -1,1 +1,2 @@
-"""SPARQL text: the one lexer that every stage uses to read a query or update without a full parse."""
+"""SPARQL text: ``lexer`` (the one lexer every stage reads SPARQL through), ``text`` (cheap facts and the
+safety scan built on it), ``parse`` (rdflib's full parse, in a subprocess with a deadline)."""

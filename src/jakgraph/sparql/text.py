@@ -1,20 +1,39 @@
 """Cheap facts about SPARQL text, read without a full parse: its form, FROM clauses, the prefixes it uses.
 
-These run on every request, so they are a single regular-expression pass that blanks out what cannot hold
-a keyword (IRIs, string literals, comments) followed by a few anchored matches. They only decide things
+These run on every request, so they read the lexer's skeleton (``jakgraph.sparql.lexer``: IRIs, string
+literals and comments blanked) with a few anchored matches. They only decide things
 the real parser (Oxigraph's, in the worker) then confirms: a wrong guess on broken text ends as that
 parser's syntax error.
+
+:func:`scan` reads the token stream once for what the safety rules need (``SERVICE``/``LOAD`` keywords, the
+first keyword, the graphs an update names, where its ``WHERE`` clauses are); it never raises.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from jakgraph.namespaces import PREFIXES
+from jakgraph.sparql.lexer import (
+    PNAME_NS,
+    Token,
+    decode_escapes,
+    skeleton,
+    tokens,
+    used_prefixes,
+)
 
 __all__ = [
+    "QUERY_FORMS",
     "UPDATE_KEYWORDS",
+    "Scan",
     "declares_dataset",
     "describe_syntax_error",
+    "first_keyword",
+    "mentions_keyword",
     "query_form",
+    "scan",
     "skeleton",
     "used_prefixes",
 ]
@@ -23,31 +42,10 @@ __all__ = [
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
 QUERY_FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 
-#: the parts of SPARQL text whose insides are not syntax: IRIs, string literals, comments (verbose regex)
-OPAQUE_TOKENS = r"""
-      (?P<iri> <[^<>"{}|^`\\\x00-\x20]*> )
-    | (?P<string> \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-               | '''(?:[^'\\]|\\.|'(?!''))*'''
-               | "(?:[^"\\\n\r]|\\.)*"
-               | '(?:[^'\\\n\r]|\\.)*' )
-    | (?P<comment> \#[^\n\r]* )
-"""
-_OPAQUE = re.compile(OPAQUE_TOKENS, re.VERBOSE | re.DOTALL)
 _PROLOGUE_AND_FORM = re.compile(
-    r"\A\s*(?:(?:BASE\s*<>|PREFIX\s*[^\s:]*:\s*<>)\s*)*([A-Za-z]+)", re.IGNORECASE
+    f"\\A\\s*(?:(?:BASE\\s*<>|PREFIX\\s*{PNAME_NS}\\s*<>)\\s*)*([A-Za-z]+)", re.IGNORECASE
 )
 _FROM = re.compile(r"(?<![\w?$:])FROM(?![\w:])", re.IGNORECASE)
-_PREFIXED = re.compile(r"(?<![\w?$:.\-])([^\W\d][\w.\-]*)?:")
-_DECLARED = re.compile(r"PREFIX\s*([^\s:]*):", re.IGNORECASE)
-
-
-def _blank(match: re.Match[str]) -> str:
-    return "<>" if match.lastgroup == "iri" else " "
-
-
-def skeleton(text: str) -> str:
-    """The text with every IRI replaced by ``<>`` and every string literal and comment by a space."""
-    return _OPAQUE.sub(_blank, text)
 
 
 def query_form(bones: str) -> str | None:
@@ -74,23 +72,6 @@ def declares_dataset(bones: str) -> bool:
     False
     """
     return _FROM.search(bones) is not None
-
-
-def used_prefixes(bones: str, known: Mapping[str, str]) -> dict[str, str]:
-    """The entries of ``known`` whose prefix the query uses without declaring it itself.
-
-    Handing Oxigraph only these (not every project prefix) keeps the per-query cost of default prefixes
-    near zero.
-
-    >>> sorted(used_prefixes(skeleton("PREFIX a: <x:> SELECT * { ?s a:p drug:x ; rdfs:label 'ex:y' }"),
-    ...                      {"a": "A", "drug": "D", "rdfs": "R", "ex": "E"}))
-    ['drug', 'rdfs']
-    """
-    names = set(_PREFIXED.findall(bones))
-    if not names:
-        return {}
-    declared = set(_DECLARED.findall(bones))
-    return {name: known[name] for name in names if name in known and name not in declared}
 
 
 _ERROR_AT = re.compile(r"\Aerror at (\d+):(\d+): (.*)\Z", re.DOTALL)
@@ -159,3 +140,146 @@ def _split_top_level(listing: str) -> list[str]:
     if current:
         items.append("".join(current).strip())
     return [item for item in items if item]
+
+
+# ---------------------------------------------------------------------------------------------------
+# the scan: what the safety rules need, from the token stream (linear in the text)
+
+_GRAPH_MANAGEMENT = frozenset({"CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"})
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What the lexer sees in a query or update (keywords upper-cased)."""
+
+    tokens: tuple[Token, ...]
+    prefixes: dict[str, str]
+    base: str | None
+    services: int                  # SERVICE keywords anywhere
+    loads: int                     # LOAD keywords anywhere
+    first_keyword: str | None      # the first keyword after the prologue: SELECT, INSERT, …
+    dataset_clauses: bool          # USING or WITH at the top level, or FROM anywhere
+    modify_wheres: tuple[int, ...] # offsets of top-level WHERE keywords of DELETE/INSERT … WHERE
+    managed_graphs: tuple[str, ...]
+    cleared_graphs: tuple[str, ...]
+
+
+def scan(text: str, *, base: str | None = None, prefixes: dict[str, str] | None = None) -> Scan:
+    """Read the text (as written, and with SPARQL's ``\\u`` escapes decoded: a keyword counts if it shows in
+    either) for what the safety rules need. Never raises on malformed text."""
+    known = PREFIXES if prefixes is None else prefixes
+    facts = _scan_tokens(list(tokens(text)), base, known)
+    decoded = decode_escapes(text)
+    if decoded != text:
+        other = _scan_tokens(list(tokens(decoded)), base, known)
+        facts = Scan(facts.tokens, facts.prefixes, facts.base, max(facts.services, other.services),
+                     max(facts.loads, other.loads), facts.first_keyword, facts.dataset_clauses or other.dataset_clauses,
+                     facts.modify_wheres, tuple(dict.fromkeys(facts.managed_graphs + other.managed_graphs)),
+                     facts.cleared_graphs)
+    return facts
+
+
+def first_keyword(text: str) -> str | None:
+    """The first keyword after the prologue (SELECT, ASK, …, INSERT, LOAD, …), reading no further than it."""
+    expect = ""
+    for token in tokens(text):
+        if token.kind == "comment":
+            continue
+        if expect == "name" and token.kind == "pname" and token.text.endswith(":"):
+            expect = "iri"
+            continue
+        if expect == "iri" and token.kind == "iri":
+            expect = ""
+            continue
+        if token.kind == "word":
+            upper = token.text.upper()
+            if upper in ("PREFIX", "BASE"):
+                expect = "name" if upper == "PREFIX" else "iri"
+                continue
+            return upper if upper in UPDATE_KEYWORDS | QUERY_FORMS else None
+        return None
+    return None
+
+
+def mentions_keyword(text: str, keyword: str) -> bool:
+    """Whether a keyword could appear in the text at all, after SPARQL's \\u/\\U code-point escapes (a
+    superset test: a text that might hold SERVICE or LOAD is looked at closely, never passed unchecked)."""
+    return keyword.lower() in decode_escapes(text).lower()
+
+
+def _scan_tokens(found: list[Token], base: str | None, prefixes: dict[str, str]) -> Scan:
+    known = dict(prefixes)
+    services = loads = 0
+    first: str | None = None
+    dataset = False
+    wheres: list[int] = []
+    managed: list[str] = []
+    cleared: list[str] = []
+    previous = ""
+    index = 0
+    while index < len(found):
+        token = found[index]
+        upper = token.text.upper() if token.kind == "word" else ""
+        if upper in ("PREFIX", "BASE") and token.depth == 0:
+            index += 1
+            if upper == "PREFIX" and index + 1 < len(found) and found[index].kind == "pname" \
+                    and found[index].text.endswith(":") and found[index + 1].kind == "iri":
+                known[found[index].text[:-1]] = _resolve(found[index + 1].text[1:-1], base)
+                index += 2
+            elif upper == "BASE" and index < len(found) and found[index].kind == "iri":
+                base = _resolve(found[index].text[1:-1], base)
+                index += 1
+            previous = upper
+            continue
+        if upper == "SERVICE":
+            services += 1
+        elif upper == "LOAD":
+            loads += 1
+        elif upper == "FROM":
+            dataset = True
+        if upper and token.depth == 0:
+            if first is None and upper in UPDATE_KEYWORDS | QUERY_FORMS:
+                first = upper
+            if upper in ("USING", "WITH"):
+                dataset = True
+            if upper == "WHERE" and previous != "DELETE" and first in UPDATE_KEYWORDS:
+                wheres.append(token.start)
+            if upper in _GRAPH_MANAGEMENT:
+                names = _graph_operands(found, index + 1, known, base)
+                managed.extend(names)
+                if upper == "CLEAR":
+                    cleared.extend(names)
+            previous = upper
+        if token.kind == "punct" and token.text == ";" and token.depth == 0:
+            previous = ";"
+        index += 1
+    return Scan(tuple(found), known, base, services, loads, first, dataset, tuple(wheres),
+                tuple(dict.fromkeys(managed)), tuple(dict.fromkeys(cleared)))
+
+
+def _graph_operands(found: list[Token], index: int, known: dict[str, str], base: str | None) -> list[str]:
+    """The graph IRIs a CLEAR/DROP/CREATE/ADD/MOVE/COPY names, up to the end of the operation."""
+    names: list[str] = []
+    while index < len(found):
+        token = found[index]
+        if token.kind == "punct" and token.text == ";":
+            break
+        if token.kind == "iri":
+            names.append(_resolve(token.text[1:-1], base))
+        elif token.kind == "pname":
+            prefix, _, local = token.text.partition(":")
+            if prefix in known:
+                names.append(known[prefix] + local)
+        elif token.kind == "word" and token.text.upper() in UPDATE_KEYWORDS - {"ADD"} | {"PREFIX", "BASE"}:
+            break
+        index += 1
+    return names
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urljoin(base, iri) if base and not has_scheme(iri) else iri
+
+
+def has_scheme(iri: str) -> bool:
+    """Whether an IRI is absolute (starts with a scheme)."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", iri) is not None

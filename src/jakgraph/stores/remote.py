@@ -43,6 +43,8 @@ from jakgraph.errors import (
 )
 from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
 from jakgraph.namespaces import PREFIXES
+from jakgraph.sparql.lexer import skeleton, used_prefixes
+from jakgraph.sparql.text import declares_dataset as text_declares_dataset
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
@@ -207,33 +209,17 @@ def _describe_http_error(err: httpx.HTTPError) -> str:
 # ---------------------------------------------------------------------------------------------------
 # queries: the text sent, the dataset, the errors
 
-_OPAQUE = re.compile(
-    r"""<[^<>"{}|^`\\\x00-\x20]*>|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''"""
-    r"""|"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*'|\#[^\n\r]*""",
-    re.DOTALL,
-)
-_PREFIXED = re.compile(r"(?<![\w?$:.\-])([A-Za-z][\w.\-]*)?:")
-_DECLARED = re.compile(r"PREFIX\s*([^\s:]*):", re.IGNORECASE)
-_FROM = re.compile(r"(?<![\w?$:])FROM(?![\w:])", re.IGNORECASE)
-
-
-def _skeleton(text: str) -> str:
-    return _OPAQUE.sub(lambda m: " " * len(m.group(0)), text)
-
-
 def with_prefixes(text: str, prefixes: dict[str, str] = PREFIXES) -> str:
-    """The query with ``PREFIX`` lines for the project prefixes it uses without declaring them."""
-    bones = _skeleton(text)
-    used = set(_PREFIXED.findall(bones))
-    declared = set(_DECLARED.findall(bones))
-    needed = [name for name in sorted(used - declared) if name in prefixes]
+    """The query with ``PREFIX`` lines for the project prefixes it uses without declaring them (read by the
+    one lexer, ``jakgraph.sparql.lexer``, as the embedded engine reads them)."""
+    needed = used_prefixes(skeleton(text), prefixes)
     if not needed:
         return text
-    return "".join(f"PREFIX {name}: <{prefixes[name]}>\n" for name in needed) + text
+    return "".join(f"PREFIX {name}: <{needed[name]}>\n" for name in sorted(needed)) + text
 
 
 def declares_dataset(text: str) -> bool:
-    return _FROM.search(_skeleton(text)) is not None
+    return text_declares_dataset(skeleton(text))
 
 
 def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:

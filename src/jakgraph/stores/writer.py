@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
@@ -35,16 +36,8 @@ from jakgraph.build.derive import materialise
 from jakgraph.stores.bridge import store_to_dataset
 from jakgraph.errors import JakgraphError, QuerySyntaxError, ValidationFailed
 from jakgraph.namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
-from jakgraph.policy.safety import (
-    QUERY_FORMS,
-    OperationRefused,
-    PolicyViolation,
-    Scan,
-    ServiceRefused,
-    analyse_bounded,
-    check_services,
-    scan,
-)
+from jakgraph.policy import update as update_policy
+from jakgraph.sparql.text import Scan
 from jakgraph.build.validation import NOT_DATA_GRAPHS, ValidationOutcome, shapes_graph, validate_store
 
 log = logging.getLogger("jakgraph.stores.writer")
@@ -120,6 +113,7 @@ class GraphWriter:
     store: ox.Store
     listeners: list[Listener] = field(default_factory=list)
     service_allowlist: Sequence[str] = ()
+    settings: Any = None   # the input limits (jakgraph.policy.limits); None: the defaults
     lock: threading.Lock = field(default_factory=threading.Lock)
     _shapes: Graph | None = field(default=None, repr=False)
 
@@ -128,7 +122,7 @@ class GraphWriter:
     def update(self, text: str, *, base_iri: str | None = None, using_graphs: Sequence[str] = (),
                using_named_graphs: Sequence[str] = ()) -> CommitResult:
         """Run a SPARQL 1.1 Update as one validated transaction."""
-        facts = check_update(text, base_iri=base_iri, allowlist=self.service_allowlist)
+        facts = check_update(text, base_iri=base_iri, allowlist=self.service_allowlist, settings=self.settings)
         if using_graphs or using_named_graphs:
             if facts.dataset_clauses:
                 raise WriteError("the update names its dataset (USING/WITH) and the request also gives "
@@ -275,31 +269,19 @@ def _protected_reason(graph: GraphName) -> str:
 # ---------------------------------------------------------------------------------------------------
 # checks and rewriting of the update text
 
-def check_update(text: str, *, base_iri: str | None = None, allowlist: Sequence[str] = ()) -> Scan:
-    """Scan the update and refuse what the write service never does: LOAD, writes to read-only graphs, and
-    SERVICE off the allow-list (with an allow-list, the update is parsed by rdflib with a deadline and
-    every target checked). Syntax is left to Oxigraph, which executes the update on the scratch copy."""
-    facts = scan(text, base=base_iri)
-    if facts.first_keyword in QUERY_FORMS:
-        raise WriteError("this is a query, not an update: send it to /sparql")
+def check_update(text: str, *, base_iri: str | None = None, allowlist: Sequence[str] = (),
+                 settings: Any = None) -> Scan:
+    """The update policy (``jakgraph.policy.update``: input limits before any parser, no query, no LOAD,
+    SERVICE only to allowed endpoints), then what the write service adds: no write to a read-only graph.
+    Syntax is left to Oxigraph, which executes the update on the scratch copy."""
+    try:
+        facts = update_policy.check_update(text, base_iri=base_iri, allowlist=allowlist, settings=settings)
+    except QuerySyntaxError as err:
+        raise UpdateSyntaxError(str(err)) from None
     for graph in facts.managed_graphs:
         name = ox.NamedNode(graph) if _valid_iri(graph) else None
         if name is not None and (name == DERIVED or is_protected(name)):
             raise ReadOnlyGraph(f"{_protected_reason(name)}: it is read-only here")
-    if facts.loads:
-        raise OperationRefused("LOAD is not performed here (the server fetches nothing on your behalf): "
-                               "send the data with INSERT DATA or PUT /store")
-    if facts.services:
-        if not allowlist:
-            raise ServiceRefused("SERVICE is refused: this server calls no other endpoint "
-                                 "(the allow-list is empty: JAKGRAPH_SERVICE_ALLOWLIST)")
-        try:
-            analysis = analyse_bounded("update", text, base=base_iri)
-        except QuerySyntaxError as err:
-            raise UpdateSyntaxError(str(err)) from None
-        if not analysis.services:
-            raise PolicyViolation("the update holds the keyword SERVICE where no SERVICE pattern can be checked")
-        check_services(analysis, allowlist)
     return facts
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jakgraph.settings import Settings
-from jakgraph.policy.safety import PolicyViolation
+from jakgraph.errors import PolicyViolation
 from jakgraph.web import access_log
 
 log = logging.getLogger("jakgraph.web")

@@ -41,7 +41,8 @@ def writer(request: Request) -> GraphWriter:
         existing = getattr(app.state, "jak_writer", None)
         if existing is None:
             state = app.state.jak
-            existing = GraphWriter(state.graph.store, service_allowlist=state.settings.service_allowlist)
+            existing = GraphWriter(state.graph.store, service_allowlist=state.settings.service_allowlist,
+                                   settings=state.settings)
             existing.listeners.append(_refresh_state(app))
             app.state.jak_writer = existing
         return existing

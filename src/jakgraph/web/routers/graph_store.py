@@ -22,6 +22,8 @@ from jakgraph.namespaces import expand
 from jakgraph.formats import ResultFormat
 from jakgraph.views.describe import used_prefixes
 from jakgraph.stores.writer import PAYLOAD_FORMATS, GraphName, parse_graph_payload
+from jakgraph.policy.limits import check_rdf
+from jakgraph.stores.writer import payload_format
 from jakgraph.web.auth import writes_enabled
 from jakgraph.web.negotiation import choose
 from jakgraph.web.writing import (
@@ -129,6 +131,9 @@ async def _payload(request: Request, graph: GraphName) -> list[ox.Quad]:
     body = await read_body(request, request.app.state.jak.settings.max_upload_bytes, "upload")
     media = request.headers.get("content-type", "")
     base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query="", fragment=""))
+    settings = request.app.state.jak.settings
+    # the input limits (nesting, token and literal length) before any parser sees the body
+    await run_in_threadpool(check_rdf, body, payload_format(media), settings)
     return await run_in_threadpool(parse_graph_payload, body, media, graph, base)
 
 

@@ -22,7 +22,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jakgraph.engine.base import QueryRequest
 from jakgraph.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
-from jakgraph.sparql.text import UPDATE_KEYWORDS, query_form, skeleton
+from jakgraph.sparql.lexer import skeleton
+from jakgraph.sparql.text import UPDATE_KEYWORDS, query_form
 from jakgraph.errors import JakgraphError
 from jakgraph.web.negotiation import choose_format, not_acceptable
 from jakgraph.policy import query as policy
