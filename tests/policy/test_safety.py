@@ -15,8 +15,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from jakgraph.settings import Settings
-from jakgraph.errors import QuerySyntaxError
-from jakgraph.policy.safety import PolicyViolation, ServiceRefused, analyse, check_service_target, literal_ip
+from jakgraph.errors import PolicyViolation, QuerySyntaxError, ServiceRefused
+from jakgraph.policy.safety import analyse, check_service_target, literal_ip
 from jakgraph.web.guards import LimitsMiddleware
 from jakgraph.policy.query import check_query
 

@@ -11,7 +11,8 @@ import pytest
 
 from jakgraph import paths
 from jakgraph.stores import ondisk as persist
-from jakgraph.stores.loaded import StoreInUse, load_file, loaded_graphs
+from jakgraph.errors import StoreError, StoreInUse
+from jakgraph.stores.loaded import load_file, loaded_graphs
 from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.stores.ondisk import (
     META_FILE,
@@ -148,7 +149,6 @@ def test_store_in_use_and_not_a_store(sources: Path, tmp_path: Path) -> None:
         open_store_dir(directory)
     del holder
     gc.collect()
-    from jakgraph.stores.ondisk import StoreError
 
     raw = tmp_path / "raw"
     ox.Store(str(raw)).flush()

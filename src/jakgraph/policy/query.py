@@ -21,13 +21,10 @@ opens a connection; only a host on the allow-list is ever resolved.
 from __future__ import annotations
 
 from jakgraph.settings import Settings
-from jakgraph.errors import QuerySyntaxError
+from jakgraph.errors import OperationRefused, PolicyViolation, QuerySyntaxError, ServiceRefused
 from jakgraph.policy.safety import (
     Analysis,
-    OperationRefused,
-    PolicyViolation,
     Resolver,
-    ServiceRefused,
     UPDATE_OPERATIONS,
     analyse_bounded,
     check_services,

@@ -36,7 +36,7 @@ from urllib.parse import urljoin, urlsplit
 from rdflib import URIRef, Variable
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from jakgraph.errors import JakgraphError, QuerySyntaxError
+from jakgraph.errors import PolicyViolation, QuerySyntaxError, ServiceRefused
 from jakgraph.namespaces import PREFIXES
 
 #: rdflib's pyparsing grammar is not thread-safe (rdflib #1282): one parse at a time
@@ -47,29 +47,6 @@ SERVICE_SCHEMES = frozenset({"http", "https"})
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int | None], Iterable[str]]
-
-
-class PolicyViolation(JakgraphError):
-    """A request jakgraph refuses on purpose; ``status`` is the HTTP status that says why."""
-
-    status: int = 400
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        if status is not None:
-            self.status = status
-        super().__init__(message)
-
-
-class ServiceRefused(PolicyViolation):
-    """A ``SERVICE`` call to an endpoint that is not allowed (not listed, not http(s), not public, or a variable)."""
-
-    status = 403
-
-
-class OperationRefused(PolicyViolation):
-    """An operation this endpoint does not perform (an update on the query endpoint, ``LOAD``, …)."""
-
-    status = 400
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,6 @@ _CHUNK = 1 << 20
 _DEFAULT_BATCH = 1_000_000
 
 
-class StoreInUse(JakgraphError):
-    """The on-disk store is open in another process (Oxigraph allows one writer per directory)."""
-
-
 @dataclass(frozen=True)
 class LoadedGraph:
     """One graph of extra RDF: its IRI, its name (the last IRI segment) and, when asked, its size."""

@@ -36,8 +36,8 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from jakgraph import paths
-from jakgraph.stores.loaded import StoreInUse, is_loaded_graph
-from jakgraph.errors import JakgraphError
+from jakgraph.errors import JakgraphError, StoreError, StoreInUse
+from jakgraph.stores.loaded import is_loaded_graph
 from jakgraph.namespaces import PREFIXES
 
 if TYPE_CHECKING:
@@ -57,10 +57,6 @@ META_FILE = "jakgraph-store.json"
 META_FORMAT = 1
 
 Status = Literal["created", "reused", "rebuilt"]
-
-
-class StoreError(JakgraphError):
-    """The store directory cannot be used (not a jakgraph store, unreadable, damaged)."""
 
 
 @dataclass

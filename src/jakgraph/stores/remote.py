@@ -36,6 +36,7 @@ from jakgraph.errors import (
     EngineUnavailable,
     JakgraphError,
     NotAcceptable,
+    PushError,
     QueryFailed,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -44,7 +45,6 @@ from jakgraph.errors import (
 from jakgraph.namespaces import PREFIXES
 
 __all__ = [
-    "PushError",
     "PushResult",
     "RemoteEngine",
     "RemoteStore",
@@ -55,10 +55,6 @@ __all__ = [
 
 _USER_AGENT = "jakgraph (+https://w3id.org/jakgraph/)"
 _SPOOL_BYTES = 16 * 1024 * 1024
-
-
-class PushError(JakgraphError):
-    """A graph could not be uploaded, or did not arrive whole."""
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -31,14 +31,22 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from jakgraph.build.derive import materialise
-from jakgraph.errors import JakgraphError, QuerySyntaxError, ValidationFailed
+from jakgraph.errors import (
+    GraphNotFound,
+    OperationRefused,
+    PolicyViolation,
+    QuerySyntaxError,
+    ReadOnlyGraph,
+    ServiceRefused,
+    UnsupportedPayload,
+    UpdateSyntaxError,
+    WriteError,
+    WriteNotConforming,
+)
 from jakgraph.namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
 from jakgraph.policy.safety import (
     QUERY_FORMS,
-    OperationRefused,
-    PolicyViolation,
     Scan,
-    ServiceRefused,
     analyse_bounded,
     check_services,
     scan,
@@ -54,35 +62,6 @@ DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
 #: graphs no write may change: the shapes (reviewed in git) and the derived triples (computed)
 READ_ONLY_GRAPHS = {SHAPES: "graph:shapes holds the SHACL shapes, which change through review, not through writes",
                     DERIVED: "graph:derived is computed from the curated graphs after every write"}
-
-
-class WriteError(JakgraphError):
-    """A write that was refused before anything changed; ``status`` is the HTTP status that says why."""
-
-    status = 400
-
-
-class UpdateSyntaxError(WriteError, QuerySyntaxError):
-    """The update does not parse."""
-
-
-class ReadOnlyGraph(WriteError):
-    status = 403
-
-
-class GraphNotFound(WriteError):
-    status = 404
-
-
-class WriteNotConforming(ValidationFailed):
-    """The write would leave the graph not conforming to the shapes; carries the ValidationOutcome."""
-
-    status = 422
-    outcome: ValidationOutcome
-
-    def __init__(self, outcome: ValidationOutcome) -> None:
-        super().__init__("the write was refused: the graph would not conform to the shapes", outcome)
-        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -444,10 +423,6 @@ def parse_graph_payload(body: bytes, media_type: str, graph: GraphName, base_iri
     except OSError as err:
         raise WriteError(f"the body could not be read: {_one_line(err)}") from None
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-
-
-class UnsupportedPayload(WriteError):
-    status = 415
 
 
 #: body media types a GSP write accepts (one graph each)

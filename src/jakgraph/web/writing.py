@@ -7,21 +7,18 @@ import logging
 import threading
 
 import pyoxigraph as ox
-from fastapi import HTTPException, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import Dataset
 
-from jakgraph.errors import JakgraphError
-from jakgraph.stores.writer import CommitResult, GraphWriter, WriteError, WriteNotConforming
+from jakgraph.errors import BodyTooLarge, JakgraphError, RequestError
+from jakgraph.stores.writer import CommitResult, GraphWriter
 from jakgraph.web import access_log
-from jakgraph.web.guards import error_body
-from jakgraph.web.negotiation import choose
+from jakgraph.web.auth import require_curator
+from jakgraph.web.guards import error_response
 
 log = logging.getLogger("jakgraph.web.writes")
 _WRITER_LOCK = threading.Lock()
-
-SH = "http://www.w3.org/ns/shacl#"
-
 
 REMOTE = ("this server answers from a remote store (--backend): curator writes and the graph store go to "
           "that store directly")
@@ -73,41 +70,35 @@ def _refresh_state(app):  # noqa: ANN001, ANN202
 
 
 async def read_body(request: Request, cap: int, what: str) -> bytes:
-    """The request body, refusing (413) more than ``cap`` bytes."""
+    """The request body, refusing (BodyTooLarge, 413) more than ``cap`` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > cap:
-        raise HTTPException(413, f"the {what} is larger than {cap} bytes")
+        raise BodyTooLarge(f"the {what} is larger than {cap} bytes")
     chunks = bytearray()
     async for chunk in request.stream():
         chunks.extend(chunk)
         if len(chunks) > cap:
-            raise HTTPException(413, f"the {what} is larger than {cap} bytes")
+            raise BodyTooLarge(f"the {what} is larger than {cap} bytes")
     return bytes(chunks)
 
 
-def curator_refusal(request: Request) -> JSONResponse | None:
-    """None when the request carries the curator token; otherwise the 401/403 answer (same JSON shape as
-    every other refusal here, with WWW-Authenticate on 401)."""
-    from jakgraph.web.auth import require_curator
-
+def curator_refusal(request: Request) -> Response | None:
+    """None when the request carries the curator token; otherwise the 401/403 answer."""
     try:
         require_curator(request)
-    except HTTPException as err:
-        return error(request, err.status_code, str(err.detail), headers=err.headers)
+    except JakgraphError as err:
+        return error_response(request, err)
     return None
 
 
-def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(status, message, access_log.request_id(request.scope)),
-                        status_code=status, headers=headers)
+def error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A refusal decided in a router (a request error with this status)."""
+    return error_response(request, RequestError(message, status=status, headers=headers))
 
 
 def refused(request: Request, err: JakgraphError) -> Response:
-    """The answer for a write refused before or by validation."""
-    if isinstance(err, WriteNotConforming):
-        return report_response(request, err)
-    status = getattr(err, "status", 400)
-    return error(request, status, str(err))
+    """The answer for a write refused before or by validation (the guards' one mapping)."""
+    return error_response(request, err)
 
 
 def committed(request: Request, result: CommitResult, status: int = 200,
@@ -117,53 +108,4 @@ def committed(request: Request, result: CommitResult, status: int = 200,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def prefers_turtle(accept: str | None) -> bool:
-    """True when the client ranks Turtle above JSON (q-values honoured); JSON on a tie or no preference."""
-    offers = ("json", "turtle")
-    types = [("application/json", "application/problem+json"), ("text/turtle", "application/x-turtle")]
-    return choose(accept, offers, types) == "turtle"
-
-
-def report_response(request: Request, err: WriteNotConforming) -> Response:
-    """422 with the SHACL validation report: Turtle if the client prefers it, JSON otherwise."""
-    outcome = err.outcome
-    if prefers_turtle(request.headers.get("accept")):
-        payload = outcome.report_graph.serialize(format="turtle", encoding="utf-8")
-        return Response(payload, status_code=422, media_type="text/turtle; charset=utf-8",
-                        headers={"Vary": "Accept"})
-    body = error_body(422, str(err), access_log.request_id(request.scope))
-    body["conforms"] = False
-    results = report_results(outcome.report_graph)
-    body["results"] = [r for r in results if r.get("severity") == "Violation"]
-    body["other_results"] = {severity: sum(1 for r in results if r.get("severity") == severity)
-                             for severity in ("Warning", "Info")}
-    body["full_report"] = "send Accept: text/turtle for the whole SHACL report"
-    return JSONResponse(body, status_code=422, headers={"Vary": "Accept"})
-
-
-def report_results(report) -> list[dict[str, str]]:  # noqa: ANN001 - rdflib Graph
-    """The sh:ValidationResult nodes of a report as plain dicts, in a stable order."""
-    from rdflib import RDF, URIRef
-
-    fields = {
-        "focusNode": "focusNode",
-        "resultPath": "resultPath",
-        "value": "value",
-        "sourceShape": "sourceShape",
-        "sourceConstraintComponent": "constraint",
-        "resultSeverity": "severity",
-        "resultMessage": "message",
-    }
-    rows = []
-    for result in report.subjects(RDF.type, URIRef(SH + "ValidationResult")):
-        row: dict[str, str] = {}
-        for prop, key in fields.items():
-            value = report.value(result, URIRef(SH + prop))
-            if value is not None:
-                text = str(value)
-                row[key] = text.removeprefix(SH) if key in ("severity", "constraint") else text
-        rows.append(row)
-    return sorted(rows, key=lambda r: (r.get("focusNode", ""), r.get("resultPath", ""), r.get("message", "")))
-
-
-__all__ = ["WriteError", "committed", "error", "read_body", "refused", "report_response", "writer"]
+__all__ = ["committed", "curator_refusal", "error", "read_body", "refused", "store_is_local", "writer"]

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from jakgraph.errors import JakgraphError
+from jakgraph.errors import GraphTargetError
 from jakgraph.namespaces import PREFIXES
 from jakgraph.stores.writer import GraphName, parse_graph_payload
 from jakgraph.web.auth import writes_enabled
@@ -27,7 +27,6 @@ from jakgraph.web.writing import (
     curator_refusal,
     error,
     read_body,
-    refused,
     store_is_local,
     writer,
 )
@@ -51,21 +50,15 @@ _OPENAPI = {"parameters": list(_GRAPH_PARAMS.values())}
 _BODY = {"requestBody": {"content": {media: {"schema": {"type": "string"}} for media, _ in RESULT_FORMATS}}}
 
 
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
-
-
 def _target(request: Request) -> GraphName:
     graphs = request.query_params.getlist("graph")
     default = "default" in request.query_params
     if default and graphs:
-        raise _BadRequest(400, "give ?graph=IRI or ?default, not both")
+        raise GraphTargetError("give ?graph=IRI or ?default, not both")
     if not default and not graphs:
-        raise _BadRequest(400, "name the graph: ?graph=IRI or ?default")
+        raise GraphTargetError("name the graph: ?graph=IRI or ?default")
     if len(graphs) > 1:
-        raise _BadRequest(400, "give one ?graph=IRI")
+        raise GraphTargetError("give one ?graph=IRI")
     if default:
         return ox.DefaultGraph()
     value = graphs[0].strip()
@@ -73,11 +66,11 @@ def _target(request: Request) -> GraphName:
     if prefix in PREFIXES and not local.startswith("//"):
         value = PREFIXES[prefix] + local
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
-        raise _BadRequest(400, f"?graph must be an absolute IRI (got {graphs[0]!r})")
+        raise GraphTargetError(f"?graph must be an absolute IRI (got {graphs[0]!r})")
     try:
         return ox.NamedNode(value)
     except ValueError:
-        raise _BadRequest(400, f"?graph is not a valid IRI: {graphs[0]!r}") from None
+        raise GraphTargetError(f"?graph is not a valid IRI: {graphs[0]!r}") from None
 
 
 def _negotiate(accept: str | None) -> tuple[str, ox.RdfFormat] | None:
@@ -112,10 +105,7 @@ def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
 async def store_get(request: Request) -> Response:
     if not store_is_local(request):
         return error(request, 405, REMOTE, headers={"Allow": ""})
-    try:
-        graph = _target(request)
-    except _BadRequest as err:
-        return error(request, err.status, str(err))
+    graph = _target(request)  # a GraphTargetError is answered by the guards (400)
     chosen = _negotiate(request.headers.get("accept"))
     if chosen is None:
         known = ", ".join(m for m, _ in RESULT_FORMATS)
@@ -170,20 +160,15 @@ async def _write(request: Request, method: str) -> Response:
     guard = _write_guard(request)
     if guard is not None:
         return guard
-    try:
-        graph = _target(request)
-    except _BadRequest as err:
-        return error(request, err.status, str(err))
+    graph = _target(request)  # a GraphTargetError is answered by the guards (400)
     target = writer(request)
-    try:
-        if method == "delete":
-            result = await run_in_threadpool(target.delete_graph, graph)
-            return committed(request, result)
-        quads = await _payload(request, graph)
-        operation = target.replace_graph if method == "put" else target.merge_graph
-        result, created = await run_in_threadpool(operation, graph, quads)
-    except JakgraphError as err:
-        return refused(request, err)
+    # a refused write raises (WriteError, WriteNotConforming, …): the guards answer it
+    if method == "delete":
+        result = await run_in_threadpool(target.delete_graph, graph)
+        return committed(request, result)
+    quads = await _payload(request, graph)
+    operation = target.replace_graph if method == "put" else target.merge_graph
+    result, created = await run_in_threadpool(operation, graph, quads)
     if created:
         location = str(request.url)
         return committed(request, result, status=201, headers={"Location": location})
