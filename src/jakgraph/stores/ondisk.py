@@ -37,6 +37,7 @@ from rdflib import Dataset, Graph
 
 from jakgraph import paths
 from jakgraph.errors import JakgraphError, StoreError, StoreInUse
+from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import is_loaded_graph
 from jakgraph.namespaces import PREFIXES
 
@@ -177,8 +178,11 @@ def open_store_dir(directory: Path, *, create: bool = True) -> ox.Store:
 # ---------------------------------------------------------------------------------------------------
 # open or build
 
-def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = False) -> OpenedStore:
-    """Open the store in ``directory``: reuse it if its curated graphs are current, else (re)build them."""
+def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = False,
+                    generation: StoreGeneration | None = None) -> OpenedStore:
+    """Open the store in ``directory``: reuse it if its curated graphs are current, else (re)build them.
+
+    ``generation``: the served store's generation, bumped once the store is open (reused or rebuilt)."""
     started = time.perf_counter()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -202,6 +206,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
             derived_counts={str(k): int(v) for k, v in dict(meta.get("derived_counts") or {}).items()},
             validation=_recorded_validation(meta) if meta.get("validated") else None,
         )
+        if generation is not None:
+            generation.bump(f"reopened {directory}")
         return OpenedStore(built, "reused", fingerprint, directory, time.perf_counter() - started)
     status: Status = "rebuilt" if meta.get("built_at") or len(store) else "created"
     fresh = build_graph(validate=validate)  # in memory first: a source or shape error leaves the disk alone
@@ -218,6 +224,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
         "curated_quads": len(fresh.store),
     })
     fresh.store = store
+    if generation is not None:
+        generation.bump(f"{status} {directory}")
     return OpenedStore(fresh, status, fingerprint, directory, time.perf_counter() - started)
 
 

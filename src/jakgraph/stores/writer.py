@@ -12,7 +12,8 @@ until it has been shown to conform:
    the SHACL report, and the live store is exactly as before;
 4. otherwise the graphs that changed are replaced in the live store by one SPARQL update (Oxigraph
    applies an update atomically), the store is flushed (so the write survives ``kill -9`` when the store
-   is on disk), and every commit listener runs (cache invalidation, engine reload).
+   is on disk), the store generation is bumped (every cache keys on it: ``stores/generation.py``), and
+   every commit listener runs (the application's dataset, the query workers' reload).
 
 ``graph:shapes`` is not part of the graph store a write sees (shapes change through review, never
 through the API), and ``graph:derived`` is recomputed after every write, so a write that puts triples
@@ -43,6 +44,7 @@ from jakgraph.errors import (
     WriteError,
     WriteNotConforming,
 )
+from jakgraph.stores.generation import StoreGeneration
 from jakgraph.namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
 from jakgraph.policy.safety import (
     QUERY_FORMS,
@@ -96,6 +98,8 @@ class GraphWriter:
     store: ox.Store
     listeners: list[Listener] = field(default_factory=list)
     service_allowlist: Sequence[str] = ()
+    #: the served store's generation: bumped by every committed write, before the listeners run
+    generation: StoreGeneration = field(default_factory=StoreGeneration)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _shapes: Graph | None = field(default=None, repr=False)
 
@@ -208,6 +212,7 @@ class GraphWriter:
             removed = sum(len(c.before - c.after) for c in changes)
             live.update(commit_update(changes))
             live.flush()
+            self.generation.bump("write")
             result = CommitResult(
                 tuple(_graph_label(c.name) for c in changes), added, removed, counts,
                 (time.perf_counter() - started) * 1000, True,
