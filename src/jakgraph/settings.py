@@ -101,7 +101,8 @@ class Settings(BaseSettings):
                     try:
                         data["cache_bytes"] = int(float(megabytes) * _MIB)
                     except (TypeError, ValueError):
-                        raise ValueError(f"JAKGRAPH_CACHE_MB must be a number of megabytes (got {megabytes!r})") from None
+                        message = f"JAKGRAPH_CACHE_MB must be a number of megabytes (got {megabytes!r})"
+                        raise ValueError(message) from None
         return data
 
     @field_validator("service_allowlist", mode="before")

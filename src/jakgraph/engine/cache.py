@@ -4,9 +4,9 @@ The graph's *version* is the served store's generation (``stores/generation.py``
 committed write and every load, and naming the curated sources' fingerprint) and an epoch that
 :meth:`ResultCache.invalidate` moves on (the commit listener calls it again once the query workers have
 reloaded, so an answer computed meanwhile by a worker with the old data is not kept). A cached answer is
-found by its key: the version, the query text *normalised* (comments dropped, runs of white space outside strings and IRIs
-made one space), the protocol dataset (``default-graph-uri`` / ``named-graph-uri``) and the result
-formats asked for. So a popular example query costs one dictionary look-up.
+found by its key: the version, the query text *normalised* (comments dropped, runs of white space outside
+strings and IRIs made one space), the protocol dataset (``default-graph-uri`` / ``named-graph-uri``) and
+the result formats asked for. So a popular example query costs one dictionary look-up.
 
 Bounded two ways, least recently used first out: at most ``max_entries`` answers and ``max_bytes`` bytes
 (an answer larger than ``max_entry_bytes`` is never kept). Queries whose answer may change without a

@@ -36,7 +36,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from jakgraph import paths
-from jakgraph.errors import JakgraphError, StoreError, StoreInUse
+from jakgraph.errors import StoreError, StoreInUse
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import is_loaded_graph
 from jakgraph.namespaces import PREFIXES

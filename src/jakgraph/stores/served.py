@@ -83,7 +83,7 @@ def open_graph(settings: Settings, generation: StoreGeneration | None = None) ->
         from jakgraph.stores.ondisk import open_persistent
 
         opened = open_persistent(settings.store_dir, validate=True, generation=generation)
-        built, status, fingerprint = opened.built, opened.status, opened.fingerprint
+        built, status, fingerprint = opened.built, str(opened.status), opened.fingerprint
     else:
         from jakgraph.stores.ondisk import curated_fingerprint
 

@@ -53,7 +53,7 @@ from jakgraph.policy.safety import (
     check_services,
     scan,
 )
-from jakgraph.build.validation import NOT_DATA_GRAPHS, ValidationOutcome, shapes_graph, validate_store
+from jakgraph.build.validation import NOT_DATA_GRAPHS, shapes_graph, validate_store
 
 log = logging.getLogger("jakgraph.stores.writer")
 

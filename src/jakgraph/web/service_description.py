@@ -158,11 +158,11 @@ async def service_description(state: AppState, endpoint: str, prefixes_url: str,
     if not isinstance(stats, DatasetStats):
         stats = await dataset_stats(state.engine)
     graph = describe_service(endpoint, prefixes_url, stats, state.settings, state.generation.changed_at)
-    body = await run_in_threadpool(graph.serialize, format=rdflib_format, encoding="utf-8")
+    serialised: bytes = await run_in_threadpool(graph.serialize, format=rdflib_format, encoding="utf-8")
     if state.generation.value == generation:  # not a write meanwhile: the answer describes this generation
         stale = [k for k in cache if k[0] != generation]
         if stale or len(cache) > _MAX_CACHED:
             cache.clear()
         cache[(generation, "stats")] = stats
-        cache[key] = body
-    return body
+        cache[key] = serialised
+    return serialised

@@ -108,7 +108,9 @@ def app_state(request: Request) -> AppState:
 
 def embedded_engine(graph: BuiltGraph, settings: Settings) -> WorkerPool:
     """The worker-process pool over the graph's store, configured from the settings (not started yet)."""
-    from jakgraph.engine.execute import ExecutionOptions  # the pool's modules load only for an embedded engine
+    from jakgraph.engine.execute import (
+        ExecutionOptions,  # the pool's modules load only for an embedded engine
+    )
     from jakgraph.engine.pool import WorkerPool
     from jakgraph.namespaces import PREFIXES
 
