@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from jakgraph.engine.cache import CachingEngine, ResultCache, is_cacheable, normalise_query
+from jakgraph.stores.generation import StoreGeneration
 
 
 def test_normalisation_keeps_strings_and_iris() -> None:
@@ -29,7 +30,8 @@ def test_volatile_queries_are_never_cached() -> None:
 
 
 def test_hit_miss_and_invalidate() -> None:
-    cache = ResultCache(fingerprint="f" * 64)
+    cache = ResultCache(generation=StoreGeneration("f" * 64))
+    assert cache.version.startswith("f" * 16 + ".")
     key = cache.key("SELECT * { ?s ?p ?o }", formats=("json",))
     assert cache.get(key) is None
     assert cache.put(key, b"answer", 6)
@@ -47,6 +49,21 @@ def test_hit_miss_and_invalidate() -> None:
     assert not cache.put(key, b"stale", 5)                         # computed before the write: not kept
 
 
+def test_a_new_store_generation_alone_makes_every_answer_stale() -> None:
+    """A write or a load bumps the store generation; the cache follows it with no call of its own."""
+    generation = StoreGeneration()
+    cache = ResultCache(generation=generation)
+    key = cache.key("SELECT * { ?s ?p ?o }")
+    assert cache.put(key, b"before", 6) and cache.get(key) == b"before"
+    version = cache.version
+    generation.bump("write")
+    assert cache.version != version
+    assert cache.get(key) is None and len(cache) == 0             # dropped, not left to age out
+    assert not cache.put(key, b"stale", 5)                         # computed on the old generation
+    fresh = cache.key("SELECT * { ?s ?p ?o }")
+    assert fresh != key and cache.put(fresh, b"after", 5) and cache.get(fresh) == b"after"
+
+
 def test_bounded_by_entries_and_bytes_lru() -> None:
     cache = ResultCache(max_entries=3, max_bytes=10_000, max_entry_bytes=10_000)
     keys = [cache.key(f"ASK {{ <http://e/{i}> ?p ?o }}") for i in range(5)]
@@ -56,6 +73,7 @@ def test_bounded_by_entries_and_bytes_lru() -> None:
     cache.put(keys[3], b"x", 1)                 # evicts 1, the least recently used
     assert cache.get(keys[1]) is None and cache.get(keys[0]) == b"x" and len(cache) == 3
     small = ResultCache(max_entries=100, max_bytes=3000, max_entry_bytes=2000)
+    keys = [small.key(f"ASK {{ <http://e/{i}> ?p ?o }}") for i in range(5)]  # each cache its own version
     for key in keys:
         assert small.put(key, b"y" * 900, 900)
         assert small.size_bytes <= 3000
@@ -146,5 +164,6 @@ def test_endpoint_says_hit_or_miss_and_a_write_invalidates(built) -> None:  # no
         assert client.get("/sparql", params=query, headers=accept).headers["x-cache"] == "hit"
         volatile = client.get("/sparql", params={"query": "SELECT (NOW() AS ?t) {}"}, headers=accept)
         assert volatile.headers["x-cache"] == "bypass"
-    stats = state.engine.cache.stats()
+    assert state.result_cache is not None
+    stats = state.result_cache.stats()
     assert stats.invalidations >= 1 and stats.hits >= 2

@@ -146,7 +146,7 @@ TRAVERSALS = [
     "/.well-known/void.%2e%2e%2fpyproject.toml",
     "/ontology.%2e%2e%2f%2e%2e%2fpyproject.toml",
 ]
-SECRETS = (b"root:x:0:", b"[build-system]", b"def _env(", b"JAKGRAPH_UPDATE_TOKEN\", \"\")")
+SECRETS = (b"root:x:0:", b"[build-system]", b"env_prefix=\"JAKGRAPH_\"", b"def _readable(")
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)

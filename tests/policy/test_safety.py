@@ -306,21 +306,18 @@ def test_ready_reports_an_empty_store_and_dead_workers(built, monkeypatch):
 
     from writes_support import client_for, fresh_state
 
-    state = fresh_state(built)
-    client = client_for(state)
-    assert client.get("/health").json() == {"status": "ok"}
-    assert client.get("/ready").status_code == 200
-
-    class DeadPool:
-        pids = [2 ** 22 + 12345]   # no such process
-        _started = True
-
-    monkeypatch.setattr(state, "engine", DeadPool())  # a stand-in whose workers are gone
-    response = client.get("/ready")
-    assert response.status_code == 503 and response.json()["checks"]["workers_alive"] is False
-    state.graph = type(state.graph)(dataset=state.graph.dataset, store=ox.Store(), derived_counts={})
-    monkeypatch.setattr(state, "engine", None)
-    assert "not built" in client.get("/ready").json()["problems"][0]
+    state = fresh_state(built, query_workers=1)
+    assert state.pool is not None
+    with client_for(state) as client:
+        assert client.get("/health").json() == {"status": "ok"}
+        assert client.get("/ready").status_code == 200       # workers not started yet: they start on demand
+        assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+        assert client.get("/ready").json()["checks"]["workers_alive"] is True
+        client.portal.call(state.pool.close)                 # the real workers stop
+        response = client.get("/ready")
+        assert response.status_code == 503 and response.json()["checks"]["workers_alive"] is False
+        state.graph = type(state.graph)(dataset=state.graph.dataset, store=ox.Store(), derived_counts={})
+        assert "not built" in client.get("/ready").json()["problems"][0]
 
 
 # --- the checker itself cannot be used to stall the server -----------------------------------------

@@ -12,7 +12,9 @@ import pytest
 from jakgraph import paths
 from jakgraph.build import pipeline
 from jakgraph.stores import ondisk as persist
-from jakgraph.stores.loaded import StoreInUse, load_file, loaded_graphs
+from jakgraph.errors import StoreError, StoreInUse
+from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.loaded import load_file, loaded_graphs
 from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.stores.ondisk import (
     META_FILE,
@@ -87,8 +89,11 @@ def test_reopen_without_reload(sources: Path, tmp_path: Path, monkeypatch: pytes
         raise AssertionError("the store was rebuilt although the sources did not change")
 
     monkeypatch.setattr(pipeline, "build_graph", no_build)
-    again = open_persistent(directory)
+    generation = StoreGeneration()
+    before = generation.value
+    again = open_persistent(directory, generation=generation)
     assert again.status == "reused"
+    assert generation.value != before and generation.reason.startswith("reopened")  # every cache starts again
     assert len(again.store) == quads and _letter_count(again.store) == letter
     assert len(again.built.dataset) == quads  # the rdflib view of the curated graphs, from the store
     assert again.built.derived_counts == derived
@@ -155,7 +160,6 @@ def test_store_in_use_and_not_a_store(sources: Path, tmp_path: Path) -> None:
         open_store_dir(directory)
     del holder
     gc.collect()
-    from jakgraph.stores.ondisk import StoreError
 
     raw = tmp_path / "raw"
     ox.Store(str(raw)).flush()

@@ -7,14 +7,17 @@ import pyoxigraph as ox
 import pytest
 
 from jakgraph.namespaces import DERIVED_GRAPH, LETTER_GRAPH, SHAPES_GRAPH
-from jakgraph.errors import OperationRefused, ServiceRefused
-from jakgraph.stores.writer import (
+from jakgraph.errors import (
     GraphNotFound,
-    GraphWriter,
+    OperationRefused,
     ReadOnlyGraph,
+    ServiceRefused,
     UpdateSyntaxError,
     WriteError,
     WriteNotConforming,
+)
+from jakgraph.stores.writer import (
+    GraphWriter,
     commit_update,
     inject_using,
     _changed_graphs,

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from jakgraph import formats as F
-from jakgraph.errors import NotAcceptable
+from jakgraph.errors import NotAcceptable, RequestError
 from jakgraph.web.negotiation import Offer, choose, choose_format, not_acceptable, offer_named, parse_accept
-from jakgraph.web.protocol import RequestError, parse_get, parse_post, status_for
+from jakgraph.web.protocol import parse_get, parse_post, status_for
 
 SOL, GRA = F.SOLUTIONS_FORMATS, F.GRAPH_FORMATS
 

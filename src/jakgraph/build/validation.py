@@ -18,10 +18,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 from pyshacl import validate as pyshacl_validate
@@ -187,37 +188,56 @@ def shapes_summary(shapes: Graph) -> ShapesSummary:
 
 @dataclass
 class _PreparedShapes:
-    size: int
     graph: Graph
     summary: ShapesSummary
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-_prepared: weakref.WeakKeyDictionary[Graph, _PreparedShapes] = weakref.WeakKeyDictionary()
+#: prepared shapes by the content of the shapes graph they were made from (``_content_key``), newest last
+_prepared: OrderedDict[int, _PreparedShapes] = OrderedDict()
+#: the private shapes copy of a dataset's graph:shapes, by that graph's content
+_dataset_shapes_cache: OrderedDict[int, Graph] = OrderedDict()
+_CACHED_SHAPES = 8
+_T = TypeVar("_T")
 #: what pyshacl adds to every shapes graph it is given (pyshacl.shapes_graph.ShapesGraph.system_triples)
 _PYSHACL_SYSTEM_TRIPLES = ((OWL.Class, RDFS.subClassOf, RDFS.Class), (OWL.DatatypeProperty, RDFS.subClassOf, RDF.Property))
 _prepared_lock = threading.Lock()
 
 
+def _content_key(graph: Graph) -> int:
+    """What a graph holds, as one number (milliseconds for the project's shapes). The shapes caches key on
+    it, not on the graph's size or identity: a shapes graph whose triple was replaced keeps its size."""
+    return hash(frozenset(graph))
+
+
+def _remember(cache: OrderedDict[int, _T], key: int, value: _T) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHED_SHAPES:
+        cache.popitem(last=False)
+
+
 def _prepare(shapes: Graph, owned: bool = False) -> _PreparedShapes:
     """pyshacl adds two system triples to the shapes graph it is given: it gets a private copy (unless the
-    graph is already one of ours: ``owned``), made once per shapes graph (and again if that graph changes
-    size), with the shapes' summary."""
+    graph is already one of ours: ``owned``), made once per content of the shapes graph, with the shapes'
+    summary."""
     with _prepared_lock:
-        prepared = _prepared.get(shapes)
-        if prepared is None or prepared.size != len(shapes):
+        if owned:
+            for triple in _PYSHACL_SYSTEM_TRIPLES:  # added now, so pyshacl's own adds change nothing
+                shapes.add(triple)
+        key = _content_key(shapes)
+        prepared = _prepared.get(key)
+        if prepared is None:
             if owned:
                 private = shapes
-                for triple in _PYSHACL_SYSTEM_TRIPLES:  # added now, so pyshacl's own adds change nothing
-                    private.add(triple)
             else:
                 private = Graph()
                 for shape_triple in shapes:
                     private.add(shape_triple)
             for prefix, namespace in PREFIXES.items():
                 private.bind(prefix, namespace, override=True, replace=True)
-            prepared = _PreparedShapes(len(shapes), private, shapes_summary(private))
-            _prepared[shapes] = prepared
+            prepared = _PreparedShapes(private, shapes_summary(private))
+        _remember(_prepared, key, prepared)
         return prepared
 
 
@@ -268,14 +288,16 @@ def validate_dataset(
 
 
 def _dataset_shapes(dataset: Dataset) -> Graph:
-    """The dataset's shapes graph, copied once per dataset (again only if graph:shapes changes size)."""
-    size = len(dataset.graph(SHAPES_GRAPH))
-    cached = getattr(dataset, "_jakgraph_shapes", None)
-    if cached is not None and cached[0] == size:
-        return cached[1]
+    """The dataset's shapes graph, copied once per content of its graph:shapes."""
+    key = _content_key(dataset.graph(SHAPES_GRAPH))
+    with _prepared_lock:
+        cached = _dataset_shapes_cache.get(key)
+    if cached is not None:
+        return cached
     shapes = shapes_graph(dataset)  # a private copy already: pyshacl may use it as it is
     _prepare(shapes, owned=True)
-    dataset._jakgraph_shapes = (size, shapes)  # type: ignore[attr-defined]
+    with _prepared_lock:
+        _remember(_dataset_shapes_cache, key, shapes)
     return shapes
 
 

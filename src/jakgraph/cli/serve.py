@@ -1,6 +1,7 @@
 """``jakgraph serve``: build and validate the graph, then serve it; the SPARQL endpoint is ``/sparql``.
 
-Settings come from the flags below or from ``JAKGRAPH_*`` environment variables (``config.Settings``).
+Settings come from the flags below or from ``JAKGRAPH_*`` environment variables (``jakgraph.settings``);
+a flag wins over its variable.
 The server is uvicorn (with uvloop and httptools when installed); queries run in worker processes that
 start with the server, so the first query is as fast as the others.
 """
@@ -11,7 +12,7 @@ import errno
 import socket
 from pathlib import Path
 
-from jakgraph.errors import JakgraphError
+from jakgraph.errors import JakgraphError, SettingsError
 from jakgraph.policy.limits import check_rdf_file
 from jakgraph.settings import Settings
 from jakgraph.stores.loaded import detect_format
@@ -57,38 +58,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+#: flag (argparse destination) -> setting, for the flags that set one setting as they are
+_FLAGS = {"host": "host", "port": "port", "query_workers": "query_workers", "timeout": "query_timeout",
+          "max_rows": "max_result_rows", "access_log": "access_log", "store": "store_dir",
+          "backend": "backend_url"}
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
-    """The settings: the environment's, overridden by the flags given."""
+    """The settings: the environment's (``Settings()``), overridden by the flags given; a bad value names
+    its flag."""
     settings = Settings()
-    for flag, name in (("host", "host"), ("port", "port"), ("query_workers", "query_workers"),
-                       ("timeout", "query_timeout"), ("max_rows", "max_result_rows")):
-        value = getattr(args, flag, None)
-        if value is not None:
-            setattr(settings, name, value)
-    if settings.query_timeout <= 0:
-        raise JakgraphError("--timeout must be positive")
-    if settings.max_result_rows < 1 or settings.query_workers < 1:
-        raise JakgraphError("--max-rows and --query-workers must be at least 1")
+    given: list[tuple[str, str, object]] = [
+        (f"--{flag.replace('_', '-')}", name, getattr(args, flag)) for flag, name in _FLAGS.items()
+        if getattr(args, flag, None) is not None]
     if getattr(args, "service_allow", None):
-        settings.service_allowlist = tuple(args.service_allow)
-    if getattr(args, "access_log", None) is not None:
-        settings.access_log = args.access_log
-    if getattr(args, "store", None) is not None:
-        settings.store_dir = args.store
+        given.append(("--service-allow", "service_allowlist", tuple(args.service_allow)))
     if getattr(args, "load", None):
-        settings.load_files = tuple(args.load)
-    if settings.load_files:   # the input limits on each file before any parser (jakgraph.policy.limits)
-        for path in settings.load_files:
-            check_rdf_file(path, detect_format(path), settings)
-    if getattr(args, "backend", None):
-        settings.backend_url = args.backend
+        given.append(("--load", "load_files", tuple(args.load)))
     if getattr(args, "cache_mb", None) is not None:
-        settings.cache_bytes = int(args.cache_mb * 1024 * 1024)
+        given.append(("--cache-mb", "cache_bytes", int(args.cache_mb * 1024 * 1024)))
     token_file = getattr(args, "update_token_file", None)
     if token_file is not None:
         from jakgraph.web.auth import read_token_file  # lazy: brings FastAPI; `jakgraph --help` imports this module
 
-        settings.update_token = read_token_file(token_file)
+        given.append(("--update-token-file", "update_token", read_token_file(token_file)))
+    for flag, name, value in given:
+        try:
+            setattr(settings, name, value)
+        except SettingsError as err:
+            raise SettingsError(f"{flag}: {err}") from None
+    for path in settings.load_files:  # the input limits on each file before any parser (jakgraph.policy.limits)
+        check_rdf_file(path, detect_format(path), settings)
     settings.warm_start = True
     return settings
 

@@ -1,11 +1,12 @@
 """A bounded result cache: the same query on the same version of the graph is answered from memory.
 
-The graph's *version* is the fingerprint of the curated sources (``persist.curated_fingerprint``) and a
-counter that every write bumps (:meth:`ResultCache.invalidate`: curator writes call it through the
-writer's commit listeners, loading RDF alongside calls it too). A cached answer is found by its key:
-the version, the query text *normalised* (comments dropped, runs of white space outside strings and IRIs
-made one space), the protocol dataset (``default-graph-uri`` / ``named-graph-uri``) and the result
-formats asked for. So a popular example query costs one dictionary look-up.
+The graph's *version* is the served store's generation (``stores/generation.py``: bumped by every
+committed write and every load, and naming the curated sources' fingerprint) and an epoch that
+:meth:`ResultCache.invalidate` moves on (the commit listener calls it again once the query workers have
+reloaded, so an answer computed meanwhile by a worker with the old data is not kept). A cached answer is
+found by its key: the version, the query text *normalised* (comments dropped, runs of white space outside
+strings and IRIs made one space), the protocol dataset (``default-graph-uri`` / ``named-graph-uri``) and
+the result formats asked for. So a popular example query costs one dictionary look-up.
 
 Bounded two ways, least recently used first out: at most ``max_entries`` answers and ``max_bytes`` bytes
 (an answer larger than ``max_entry_bytes`` is never kept). Queries whose answer may change without a
@@ -29,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from jakgraph.sparql.lexer import OPAQUE_TOKENS
+from jakgraph.stores.generation import StoreGeneration
 
 __all__ = ["CacheKey", "CacheStats", "CachingEngine", "ResultCache", "normalise_query", "is_cacheable"]
 
@@ -105,14 +107,16 @@ class ResultCache:
     OVERHEAD = 256
 
     def __init__(self, *, max_bytes: int = 64 * 1024 * 1024, max_entries: int = 4096,
-                 max_entry_bytes: int | None = None, fingerprint: str = "") -> None:
+                 max_entry_bytes: int | None = None, generation: StoreGeneration | None = None) -> None:
         if max_bytes < 0 or max_entries < 0:
             raise ValueError("cache bounds must not be negative")
         self.max_bytes = max_bytes
         self.max_entries = max_entries
         self.max_entry_bytes = max_entry_bytes if max_entry_bytes is not None else max(max_bytes // 8, 0)
-        self.fingerprint = fingerprint
-        self._writes = 0
+        #: the store the answers come from; a new generation makes every kept answer stale
+        self.generation = generation if generation is not None else StoreGeneration()
+        self._seen = self.generation.value
+        self._epoch = 0
         self._entries: OrderedDict[CacheKey, tuple[Any, int]] = OrderedDict()
         self._bytes = 0
         self._hits = 0
@@ -124,20 +128,22 @@ class ResultCache:
 
     @property
     def version(self) -> str:
-        """``<fingerprint prefix>.<writes>``: changes on every write, and when the sources change."""
-        return f"{self.fingerprint[:16] or 'graph'}.{self._writes}"
+        """``<store generation key>.<epoch>``: changes on every write and load, and on :meth:`invalidate`."""
+        return f"{self.generation.key}.{self._epoch}"
 
     def invalidate(self, *_: object) -> None:
-        """A write happened: bump the version and drop every answer. Safe to use as a commit listener."""
+        """Drop every answer and move the version on (after a reload of the engine behind the cache)."""
         with self._lock:
-            self._writes += 1
+            self._epoch += 1
             self._invalidations += 1
             self._entries.clear()
             self._bytes = 0
 
-    def set_fingerprint(self, fingerprint: str) -> None:
-        with self._lock:
-            self.fingerprint = fingerprint
+    def _follow_generation(self) -> None:
+        """Under the lock: answers of an older store generation are dropped at once (not left to age out)."""
+        if self._seen != self.generation.value:
+            self._seen = self.generation.value
+            self._invalidations += 1
             self._entries.clear()
             self._bytes = 0
 
@@ -157,6 +163,7 @@ class ResultCache:
         if key is None:
             return None
         with self._lock:
+            self._follow_generation()
             found = self._entries.get(key)
             if found is None or key.version != self.version:
                 self._misses += 1
@@ -173,6 +180,7 @@ class ResultCache:
         if cost > self.max_entry_bytes or cost > self.max_bytes or self.max_entries == 0:
             return False
         with self._lock:
+            self._follow_generation()
             if key.version != self.version:
                 return False  # a write committed while this answer was computed: it may be stale
             old = self._entries.pop(key, None)
@@ -207,9 +215,9 @@ class CachingEngine:
     """A QueryEngine in front of another: answers from a :class:`ResultCache` when it can.
 
     Answers are the wrapped engine's ``QueryResult`` with ``cache`` set to ``"hit"`` or ``"miss"``
-    (``"bypass"`` for queries that are never cached); everything else (start, close, attributes such as
-    the worker pool's) goes to the wrapped engine, ``.engine``. After a committed write the writer calls
-    :meth:`invalidate` and :meth:`reload`; the latter reloads the wrapped engine and invalidates again.
+    (``"bypass"`` for queries that are never cached); start and close go to the wrapped engine,
+    ``.engine``. A committed write moves the store generation on, which the cache follows by itself; the
+    application (``AppState``) calls :meth:`invalidate` again once the workers have reloaded.
     """
 
     def __init__(self, inner: Any, cache: ResultCache, *, extra: Hashable = None) -> None:
@@ -225,19 +233,7 @@ class CachingEngine:
         await self.engine.close()
 
     def invalidate(self, *_: object) -> None:
-        """A write committed: answers of the old version are dropped and never kept again."""
-        self.cache.invalidate()
-
-    def reload(self, *args: Any, **kwargs: Any) -> None:
-        """Make the wrapped engine answer from the committed store, then drop what was cached meanwhile
-        (answers computed by workers that still had the old data)."""
-        self.cache.invalidate()
-        reload = getattr(self.engine, "reload", None)
-        if callable(reload):
-            reload(*args, **kwargs)
-        invalidate = getattr(self.engine, "invalidate", None)
-        if callable(invalidate):
-            invalidate()
+        """Answers kept so far are dropped and never kept again."""
         self.cache.invalidate()
 
     def key_for(self, request: Any) -> CacheKey | None:
@@ -270,12 +266,6 @@ class CachingEngine:
         future.set_result(result)
         self.cache.put(key, result, len(getattr(result, "body", b"") or b""))
         return _mark(result, "miss")
-
-    def __getattr__(self, name: str) -> Any:
-        # the pool's attributes (generation, pids, …) for health checks and the Service Description
-        if name.startswith("__") or name in ("engine", "cache", "extra", "_running"):
-            raise AttributeError(name)
-        return getattr(self.engine, name)
 
 
 def _mark(result: Any, status: str) -> Any:

@@ -316,6 +316,16 @@ class WorkerPool:
         """Process ids of the live workers (serving and spare)."""
         return [worker.pid for worker in self._all]
 
+    def workers_alive(self) -> bool | None:
+        """For readiness checks: None before the first start (the workers start with the first query, or
+        with the server), False once closed or when a worker process is gone, True otherwise."""
+        if self._closed:
+            return False
+        if not self._started:
+            return None
+        pids = self.pids
+        return bool(pids) and all(_process_running(pid) for pid in pids)
+
     # -- queries ---------------------------------------------------------------------------------------
 
     async def query(self, request: QueryRequest) -> QueryResult:
@@ -462,3 +472,18 @@ class WorkerPool:
 def default_size() -> int:
     """One serving worker per CPU (at least two, so one slow query never stops the endpoint)."""
     return max(2, os.cpu_count() or 2)
+
+
+def _process_running(pid: int) -> bool:
+    """Whether the process runs (a killed worker not yet reaped is a zombie: not running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True

@@ -1,7 +1,7 @@
 """The dataset description: VoID statistics (whole dataset and per named graph) with dcterms/DCAT metadata.
 
 Computed from the store with a handful of aggregate queries (milliseconds on this graph) and cached per
-store size, so it always describes the graph being served. The Service Description links to it through
+store generation, so it always describes the graph being served. The Service Description links to it through
 :func:`void_iri`.
 """
 from __future__ import annotations
@@ -263,17 +263,17 @@ def _example_resources(store: ox.Store) -> list[str]:
     return picks
 
 
-def cached_void(store: ox.Store, settings: Settings, folder: Path | None = None) -> Graph:
-    """The description of this store, computed once per store size, base URL and set of dumps."""
+def cached_void(store: ox.Store, settings: Settings, folder: Path | None = None, *, generation: int) -> Graph:
+    """The description of this store, computed once per store generation (``stores/generation.py``: a
+    write that keeps the quad count still changes it), base URL and set of dumps."""
     dump_key = tuple((d.name, d.sha256) for d in dumps(folder))
     key = f"{settings.base_url}|{dump_key}"
-    size = len(store)
     with _lock:
         hit = _cache.get(id(store))
-        if hit is not None and hit[0] is store and hit[1] == size and hit[2] == key:
+        if hit is not None and hit[0] is store and hit[1] == generation and hit[2] == key:
             return hit[3]
         graph = build_void(store, settings, folder)
-        _cache[id(store)] = (store, size, key, graph)
+        _cache[id(store)] = (store, generation, key, graph)
         return graph
 
 

@@ -41,6 +41,7 @@ from jakgraph import formats
 from jakgraph.errors import JakgraphError, SourceError
 from jakgraph.namespaces import LOADED_GRAPHS
 from jakgraph.stores.obo import convert, is_hpoa, is_obo
+from jakgraph.stores.generation import StoreGeneration
 
 #: the formats a file is loaded from: by extension (``.gz`` may follow any) or by ``--format`` name
 LOADABLE = formats.GRAPH_FORMATS
@@ -51,10 +52,6 @@ _LINE_FORMATS = {ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS}
 _CHUNK = 1 << 20
 #: quads per commit when a file is streamed through Python (quad formats, or ``--batch``)
 _DEFAULT_BATCH = 1_000_000
-
-
-class StoreInUse(JakgraphError):
-    """The on-disk store is open in another process (Oxigraph allows one writer per directory)."""
 
 
 @dataclass(frozen=True)
@@ -275,8 +272,11 @@ class _CountingReader(io.RawIOBase):
 
 def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str | None = None,
               replace: bool = True, progress: bool | IO[str] = True,
-              progress_interval: float | None = None, batch: int | None = None) -> LoadResult:
+              progress_interval: float | None = None, batch: int | None = None,
+              generation: StoreGeneration | None = None) -> LoadResult:
     """Bulk-load one RDF file (optionally gzip-compressed) into its own graph ``graph/loaded/<name>``.
+
+    ``generation``: the served store's generation, bumped once the file is in (every cache keys on it).
 
     ``replace`` (default) lets the file take the place of a graph of the same name; otherwise that is an
     error. On a syntax error: :class:`SourceError` with the file and line, and the store unchanged.
@@ -327,6 +327,8 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
             raise
     if not store.contains_named_graph(target):
         store.add_graph(target)  # an empty file still makes its (empty) graph
+    if generation is not None:
+        generation.bump(f"loaded {path.name}")
     triples = count_triples(store, target.value)
     seconds = time.monotonic() - started
     result = LoadResult(path, target.value, rdf_format.name, triples, total, seconds, existed)
@@ -473,17 +475,20 @@ def is_loaded_graph(iri: str) -> bool:
     return iri.startswith(str(LOADED_GRAPHS))
 
 
-def unload(store: ox.Store, name: str) -> bool:
+def unload(store: ox.Store, name: str, *, generation: StoreGeneration | None = None) -> bool:
     """Drop ``graph/loaded/<name>``; False if it was not there."""
     target = ox.NamedNode(graph_iri(name))
     if not store.contains_named_graph(target):
         return False
     store.remove_graph(target)
+    if generation is not None:
+        generation.bump(f"unloaded {name}")
     return True
 
 
 def load_files(store: ox.Store, files: list[Path], *, progress: bool | IO[str] = True,
-               replace: bool = True, on_loaded: Callable[[LoadResult], None] | None = None) -> list[LoadResult]:
+               replace: bool = True, on_loaded: Callable[[LoadResult], None] | None = None,
+               generation: StoreGeneration | None = None) -> list[LoadResult]:
     """Load several files, each in its own graph; stops at the first failure (earlier files stay)."""
     names = [graph_name_for(Path(f)) for f in files]
     duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -491,7 +496,7 @@ def load_files(store: ox.Store, files: list[Path], *, progress: bool | IO[str] =
         raise JakgraphError(f"two files would load into the same graph: {', '.join(duplicates)}; rename one")
     results = []
     for path in files:
-        result = load_file(store, Path(path), replace=replace, progress=progress)
+        result = load_file(store, Path(path), replace=replace, progress=progress, generation=generation)
         results.append(result)
         if on_loaded is not None:
             on_loaded(result)

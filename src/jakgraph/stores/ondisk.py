@@ -37,9 +37,12 @@ from rdflib import Dataset, Graph
 
 from jakgraph import __version__, paths
 from jakgraph.build.sources import curated_sources, rdf_files
-from jakgraph.errors import JakgraphError
+
 from jakgraph.stores.bridge import store_to_dataset
-from jakgraph.stores.loaded import StoreInUse, is_loaded_graph
+
+from jakgraph.errors import StoreError, StoreInUse
+from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.loaded import is_loaded_graph
 
 if TYPE_CHECKING:
     from jakgraph.build.pipeline import BuiltGraph  # imported when a store is opened (see open_persistent)
@@ -50,10 +53,6 @@ META_FILE = "jakgraph-store.json"
 META_FORMAT = 1
 
 Status = Literal["created", "reused", "rebuilt"]
-
-
-class StoreError(JakgraphError):
-    """The store directory cannot be used (not a jakgraph store, unreadable, damaged)."""
 
 
 @dataclass
@@ -170,8 +169,11 @@ def open_store_dir(directory: Path, *, create: bool = True) -> ox.Store:
 # ---------------------------------------------------------------------------------------------------
 # open or build
 
-def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = False) -> OpenedStore:
-    """Open the store in ``directory``: reuse it if its curated graphs are current, else (re)build them."""
+def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = False,
+                    generation: StoreGeneration | None = None) -> OpenedStore:
+    """Open the store in ``directory``: reuse it if its curated graphs are current, else (re)build them.
+
+    ``generation``: the served store's generation, bumped once the store is open (reused or rebuilt)."""
     started = time.perf_counter()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -198,6 +200,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
             derived_counts=_derived_counts(meta),
             validation=ValidationOutcome(True, Graph(), recorded) if meta.get("validated") else None,
         )
+        if generation is not None:
+            generation.bump(f"reopened {directory}")
         return OpenedStore(built, "reused", fingerprint, directory, time.perf_counter() - started)
     status: Status = "rebuilt" if meta.get("built_at") or len(store) else "created"
     fresh = build_graph(validate=validate)  # in memory first: a source or shape error leaves the disk alone
@@ -214,6 +218,8 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
         "curated_quads": len(fresh.store),
     })
     fresh.store = store
+    if generation is not None:
+        generation.bump(f"{status} {directory}")
     return OpenedStore(fresh, status, fingerprint, directory, time.perf_counter() - started)
 
 

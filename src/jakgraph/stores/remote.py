@@ -36,6 +36,7 @@ from jakgraph.errors import (
     EngineUnavailable,
     JakgraphError,
     NotAcceptable,
+    PushError,
     QueryFailed,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -50,7 +51,6 @@ if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see 
     from jakgraph.engine.base import ResultKind
 
 __all__ = [
-    "PushError",
     "PushResult",
     "RemoteEngine",
     "RemoteStore",
@@ -61,10 +61,6 @@ __all__ = [
 
 _USER_AGENT = "jakgraph (+https://w3id.org/jakgraph/)"
 _SPOOL_BYTES = 16 * 1024 * 1024
-
-
-class PushError(JakgraphError):
-    """A graph could not be uploaded, or did not arrive whole."""
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -2,30 +2,34 @@
 
 * default (``make serve``): the curated graph built and validated in memory;
 * ``--store DIR``: the on-disk store in DIR, reopened as it is or rebuilt when the sources changed
-  (``persist.py``); the query workers open a read-only checkpoint of it, so nothing is reloaded;
-* ``--load FILE ...``: big RDF files bulk-loaded alongside, each in ``graph/loaded/<name>`` (``bulkload.py``);
+  (``ondisk.py``); the query workers open a read-only checkpoint of it, so nothing is reloaded;
+* ``--load FILE ...``: big RDF files bulk-loaded alongside, each in ``graph/loaded/<name>`` (``loaded.py``);
 * ``--backend URL``: a remote SPARQL 1.1 endpoint answers ``/sparql`` and the pages (``remote.py``).
 
-Whatever answers, a bounded result cache (``cache.py``) sits in front of it.
+Whatever answers, a bounded result cache (``engine/cache.py``) sits in front of it, keyed on the store
+generation (``generation.py``) that building, opening and loading bump here.
 """
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset
 
-from dataclasses import dataclass
-
 from jakgraph.build.pipeline import BuiltGraph, build_graph
-from jakgraph.stores.loaded import load_file
+from jakgraph.engine.base import QueryEngine
 from jakgraph.engine.cache import CachingEngine, ResultCache
-from jakgraph.settings import Settings
 from jakgraph.errors import JakgraphError
+from jakgraph.settings import Settings
+from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.loaded import load_file
 
-__all__ = ["StoreOrigin", "make_engine", "open_graph"]
+if TYPE_CHECKING:  # the pool module is imported by the embedded engine's factory (web/state.py)
+    from jakgraph.engine.pool import WorkerPool
+
+__all__ = ["ServedEngine", "StoreOrigin", "make_engine", "open_graph"]
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,14 @@ class StoreOrigin:
         return f"in-memory store{loaded}"
 
 
-def open_graph(settings: Settings) -> tuple[BuiltGraph, StoreOrigin]:
-    """The graph to serve: built in memory, opened from ``store_dir``, or a remote store's read view."""
-    backend = getattr(settings, "backend_url", None)
-    files = [Path(f) for f in getattr(settings, "load_files", ()) or ()]
+def open_graph(settings: Settings, generation: StoreGeneration | None = None) -> tuple[BuiltGraph, StoreOrigin]:
+    """The graph to serve: built in memory, opened from ``store_dir``, or a remote store's read view.
+
+    ``generation`` (the served store's) is bumped when the store is built or opened and for each file
+    loaded alongside; its fingerprint becomes that of the curated sources."""
+    generation = generation if generation is not None else StoreGeneration()
+    backend = settings.backend_url
+    files = list(settings.load_files)
     if backend:
         if files or settings.store_dir is not None:
             raise JakgraphError("--backend serves a remote store: load files into that store, not here "
@@ -68,36 +76,52 @@ def open_graph(settings: Settings) -> tuple[BuiltGraph, StoreOrigin]:
         except JakgraphError as err:
             raise JakgraphError(f"--backend {backend}: {err}") from None
         built = BuiltGraph(dataset=Dataset(), store=store, derived_counts={}, validation=None)  # type: ignore[arg-type]
+        generation.fingerprint = "remote:" + backend
+        generation.bump(f"remote {backend}")
         return built, StoreOrigin("remote", "remote:" + backend)
     status: str  # an on-disk store's Status, or "built"
     if settings.store_dir is not None:
         from jakgraph.stores.ondisk import open_persistent
 
-        opened = open_persistent(settings.store_dir, validate=True)
-        built, status, fingerprint = opened.built, opened.status, opened.fingerprint
+        opened = open_persistent(settings.store_dir, validate=True, generation=generation)
+        built, status, fingerprint = opened.built, str(opened.status), opened.fingerprint
     else:
         from jakgraph.stores.ondisk import curated_fingerprint
 
         built, status, fingerprint = build_graph(validate=True), "built", curated_fingerprint()
-    loaded = tuple(load_file(built.store, path, progress=sys.stderr).graph for path in files)
+        generation.bump("built in memory")
+    generation.fingerprint = fingerprint
+    loaded = tuple(load_file(built.store, path, progress=sys.stderr, generation=generation).graph for path in files)
     if files:
         built.store.flush()
     return built, StoreOrigin(status, fingerprint, loaded)
 
 
-def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[BuiltGraph, Settings], Any],
-                origin: StoreOrigin | None = None) -> Any:
+@dataclass(frozen=True)
+class ServedEngine:
+    """What answers /sparql, and its parts, typed, for the code that must reach one of them."""
+
+    #: the engine the routes call: the result cache in front of ``pool`` or a remote endpoint
+    engine: QueryEngine
+    #: the embedded engine's worker processes (None with a remote backend): reloaded after a write, probed
+    #: by /ready
+    pool: WorkerPool | None = None
+    #: the result cache (None when ``cache_bytes`` is 0); keyed on the store generation
+    cache: ResultCache | None = None
+
+
+def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[BuiltGraph, Settings], WorkerPool],
+                generation: StoreGeneration) -> ServedEngine:
     """The engine behind /sparql: the remote endpoint or ``embedded(graph, settings)``, behind the cache."""
-    backend = getattr(settings, "backend_url", None)
-    if backend:
+    pool: WorkerPool | None = None
+    inner: QueryEngine
+    if settings.backend_url:
         from jakgraph.stores.remote import RemoteEngine
 
-        inner: Any = RemoteEngine(backend, timeout=settings.query_timeout)
+        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout)
     else:
-        inner = embedded(graph, settings)
-    cache_bytes = int(getattr(settings, "cache_bytes", 64 * 1024 * 1024))
-    if cache_bytes <= 0:
-        return inner
-    cache = ResultCache(max_bytes=cache_bytes, max_entries=int(getattr(settings, "cache_entries", 4096)),
-                        fingerprint=origin.fingerprint if origin is not None else "")
-    return CachingEngine(inner, cache)
+        inner = pool = embedded(graph, settings)
+    if settings.cache_bytes <= 0:
+        return ServedEngine(inner, pool)
+    cache = ResultCache(max_bytes=settings.cache_bytes, max_entries=settings.cache_entries, generation=generation)
+    return ServedEngine(CachingEngine(inner, cache), pool, cache)

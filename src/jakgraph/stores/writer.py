@@ -12,7 +12,8 @@ until it has been shown to conform:
    the SHACL report, and the live store is exactly as before;
 4. otherwise the graphs that changed are replaced in the live store by one SPARQL update (Oxigraph
    applies an update atomically), the store is flushed (so the write survives ``kill -9`` when the store
-   is on disk), and every commit listener runs (cache invalidation, engine reload).
+   is on disk), the store generation is bumped (every cache keys on it: ``stores/generation.py``), and
+   every commit listener runs (the application's dataset, the query workers' reload).
 
 ``graph:shapes`` is not part of the graph store a write sees (shapes change through review, never
 through the API), and ``graph:derived`` is recomputed after every write, so a write that puts triples
@@ -33,12 +34,21 @@ from rdflib import Dataset, Graph
 
 from jakgraph import formats
 from jakgraph.build.derive import materialise
-from jakgraph.stores.bridge import store_to_dataset
-from jakgraph.errors import JakgraphError, QuerySyntaxError, ValidationFailed
+from jakgraph.build.validation import NOT_DATA_GRAPHS, shapes_graph, validate_store
+from jakgraph.errors import (
+    GraphNotFound,
+    QuerySyntaxError,
+    ReadOnlyGraph,
+    UnsupportedPayload,
+    UpdateSyntaxError,
+    WriteError,
+    WriteNotConforming,
+)
 from jakgraph.namespaces import DERIVED_GRAPH, LOADED_GRAPHS, PREFIXES, SHAPES_GRAPH
 from jakgraph.policy import update as update_policy
 from jakgraph.sparql.text import Scan
-from jakgraph.build.validation import NOT_DATA_GRAPHS, ValidationOutcome, shapes_graph, validate_store
+from jakgraph.stores.bridge import store_to_dataset
+from jakgraph.stores.generation import StoreGeneration
 
 log = logging.getLogger("jakgraph.stores.writer")
 
@@ -50,35 +60,6 @@ DERIVED = ox.NamedNode(str(DERIVED_GRAPH))
 #: graphs no write may change: the shapes (reviewed in git) and the derived triples (computed)
 READ_ONLY_GRAPHS = {SHAPES: "graph:shapes holds the SHACL shapes, which change through review, not through writes",
                     DERIVED: "graph:derived is computed from the curated graphs after every write"}
-
-
-class WriteError(JakgraphError):
-    """A write that was refused before anything changed; ``status`` is the HTTP status that says why."""
-
-    status = 400
-
-
-class UpdateSyntaxError(WriteError, QuerySyntaxError):
-    """The update does not parse."""
-
-
-class ReadOnlyGraph(WriteError):
-    status = 403
-
-
-class GraphNotFound(WriteError):
-    status = 404
-
-
-class WriteNotConforming(ValidationFailed):
-    """The write would leave the graph not conforming to the shapes; carries the ValidationOutcome."""
-
-    status = 422
-    outcome: ValidationOutcome
-
-    def __init__(self, outcome: ValidationOutcome) -> None:
-        super().__init__("the write was refused: the graph would not conform to the shapes", outcome)
-        self.outcome = outcome
 
 
 @dataclass(frozen=True)
@@ -114,6 +95,8 @@ class GraphWriter:
     listeners: list[Listener] = field(default_factory=list)
     service_allowlist: Sequence[str] = ()
     settings: Any = None   # the input limits (jakgraph.policy.limits); None: the defaults
+    #: the served store's generation: bumped by every committed write, before the listeners run
+    generation: StoreGeneration = field(default_factory=StoreGeneration)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _shapes: Graph | None = field(default=None, repr=False)
 
@@ -226,6 +209,7 @@ class GraphWriter:
             removed = sum(len(c.before - c.after) for c in changes)
             live.update(commit_update(changes))
             live.flush()
+            self.generation.bump("write")
             result = CommitResult(
                 tuple(_graph_label(c.name) for c in changes), added, removed, counts,
                 (time.perf_counter() - started) * 1000, True,
@@ -411,10 +395,6 @@ def parse_graph_payload(body: bytes, media_type: str, graph: GraphName, base_iri
     except OSError as err:
         raise WriteError(f"the body could not be read: {_one_line(err)}") from None
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-
-
-class UnsupportedPayload(WriteError):
-    status = 415
 
 
 #: what a GSP write body may be (one graph each), by its media type or an alias (formats.py)

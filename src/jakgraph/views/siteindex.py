@@ -1,12 +1,12 @@
 """An index of every jakgraph IRI with its label and type: search, and suggestions on a 404 page.
 
-Built with one SPARQL query the first time it is needed and kept on the application (the graph does not
-change while the server runs).
+Built with one SPARQL query the first time it is needed and kept in the application's caches
+(``AppState.caches``) for the store generation it was built at: the next request after a write or a load
+builds it again.
 """
 from __future__ import annotations
 
 import difflib
-import threading
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -23,7 +23,6 @@ SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) WHERE {{
   OPTIONAL {{ ?s a ?t }}
 }} GROUP BY ?s
 """
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -48,18 +47,19 @@ def build_index(store: ox.Store) -> list[Entry]:
 
 
 def site_index(request: Request) -> list[Entry]:
-    """The index of the graph the application serves now (rebuilt when the store's size changes)."""
-    state = request.app.state
-    store = state.jak.graph.store
-    size = len(store)
-    cached = getattr(state, "jak_site_index", None)
-    if cached is None or cached[0] is not store or cached[1] != size:
-        with _lock:
-            cached = getattr(state, "jak_site_index", None)
-            if cached is None or cached[0] is not store or cached[1] != size:
-                cached = (store, size, build_index(store))
-                state.jak_site_index = cached
-    return cached[2]
+    """The index of the graph the application serves now: rebuilt when the store generation moves on
+    (a write that replaces a label changes the index without changing the store's size)."""
+    state = request.app.state.jak
+    caches = state.caches
+    generation = state.generation.value
+    cached = caches.site_index
+    if cached is None or cached[0] != generation:
+        with caches.lock:
+            cached = caches.site_index
+            if cached is None or cached[0] != generation:
+                cached = (generation, build_index(state.graph.store))
+                caches.site_index = cached
+    return cached[1]
 
 
 def suggestions(index: list[Entry], path: str, limit: int = 8) -> list[Entry]:

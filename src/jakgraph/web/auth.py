@@ -11,9 +11,9 @@ import hmac
 import re
 from pathlib import Path
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 
-from jakgraph.errors import JakgraphError
+from jakgraph.errors import CuratorAuthError, SettingsError, TokenRejected, WritesOff
 
 REALM = "jakgraph-curator-writes"
 MIN_TOKEN_LENGTH = 16
@@ -21,22 +21,18 @@ MIN_TOKEN_LENGTH = 16
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9\-._~+/]+=*) *$", re.IGNORECASE)
 
 
-class WritesOff(HTTPException):
-    """Writes are not configured on this server."""
-
-
 def read_token_file(path: Path) -> str:
     """The token in a file (surrounding whitespace ignored); a missing, empty or short token is an error."""
     try:
         token = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as err:
-        raise JakgraphError(f"{path}: cannot read the update token: {err.__class__.__name__}") from None
+        raise SettingsError(f"{path}: cannot read the update token: {err.__class__.__name__}") from None
     return check_token(token, str(path))
 
 
 def check_token(token: str, where: str = "JAKGRAPH_UPDATE_TOKEN") -> str:
     if len(token) < MIN_TOKEN_LENGTH or not _BEARER.match(f"Bearer {token}"):
-        raise JakgraphError(
+        raise SettingsError(
             f"{where}: the update token must be at least {MIN_TOKEN_LENGTH} characters of "
             "A-Z a-z 0-9 - . _ ~ + / (e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
         )
@@ -52,21 +48,21 @@ def writes_enabled(request: Request) -> bool:
 
 
 def require_curator(request: Request) -> None:
-    """FastAPI dependency for write routes: 401/403 unless the request carries the configured token.
+    """Raise CuratorAuthError (401) or TokenRejected (403) unless the request carries the configured token.
 
     The routes themselves answer 404/405 when writes are off, before this runs.
     """
     token = configured_token(request)
     if token is None:  # pragma: no cover - routes check writes_enabled first
-        raise HTTPException(404, "curator writes are off on this server")
+        raise WritesOff("curator writes are off on this server")
     header = request.headers.get("authorization")
     challenge = f'Bearer realm="{REALM}"'
     if header is None:
-        raise HTTPException(401, "this write needs a curator token: Authorization: Bearer <token>",
-                            headers={"WWW-Authenticate": challenge})
+        raise CuratorAuthError("this write needs a curator token: Authorization: Bearer <token>",
+                               headers={"WWW-Authenticate": challenge})
     match = _BEARER.match(header)
     if match is None:
-        raise HTTPException(401, "malformed credentials: send Authorization: Bearer <token>",
-                            headers={"WWW-Authenticate": f'{challenge}, error="invalid_request"'})
+        raise CuratorAuthError("malformed credentials: send Authorization: Bearer <token>",
+                               headers={"WWW-Authenticate": f'{challenge}, error="invalid_request"'})
     if not hmac.compare_digest(match.group(1).encode("utf-8"), token.encode("utf-8")):
-        raise HTTPException(403, "the curator token is not valid")
+        raise TokenRejected("the curator token is not valid")

@@ -1,5 +1,11 @@
-"""Request guards around the whole application: size caps, the concurrent-query cap, and error handlers
-that never let a stack trace reach a client.
+"""Request guards around the whole application: size caps, the concurrent-query cap, and the error handlers:
+the one place an error becomes a response, and never a stack trace.
+
+Every error raised on purpose is a :class:`~jakgraph.errors.JakgraphError` carrying its HTTP status (and any
+headers); :func:`error_response` turns it into the JSON refusal every route shares (``{"error", "status",
+"request_id"}``), or, for a write the shapes refuse, the SHACL report (JSON or Turtle by ``Accept``).
+Routes raise; they do not build error answers. (``/sparql`` answers ``text/plain`` as the SPARQL 1.1
+Protocol's clients expect; its router renders the same status from the same error.)
 
 ``install(app, settings)`` is the one call ``create_app`` makes; it adds (outermost first) the access log,
 the limits middleware, and the exception handlers.
@@ -11,12 +17,15 @@ import logging
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from rdflib import RDF, Graph, URIRef
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jakgraph.errors import JakgraphError, WriteNotConforming
 from jakgraph.settings import Settings
-from jakgraph.errors import PolicyViolation
 from jakgraph.web import access_log
+from jakgraph.web.auth import check_token
+from jakgraph.web.negotiation import choose
 
 log = logging.getLogger("jakgraph.web")
 
@@ -172,9 +181,67 @@ def _request_id(request: Request) -> str | None:
     return access_log.request_id(request.scope)
 
 
-async def _policy_violation(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, PolicyViolation)
-    return JSONResponse(error_body(exc.status, str(exc), _request_id(request)), status_code=exc.status)
+def error_response(request: Request, err: JakgraphError) -> Response:
+    """The answer for an error raised on purpose: its status, its message, its headers."""
+    if isinstance(err, WriteNotConforming):
+        return report_response(request, err)
+    return JSONResponse(error_body(err.status, str(err), _request_id(request)), status_code=err.status,
+                        headers=err.headers or None)
+
+
+async def _jakgraph_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, JakgraphError)
+    return error_response(request, exc)
+
+
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def prefers_turtle(accept: str | None) -> bool:
+    """True when the client ranks Turtle above JSON (q-values honoured); JSON on a tie or no preference."""
+    offers = ("json", "turtle")
+    types = [("application/json", "application/problem+json"), ("text/turtle", "application/x-turtle")]
+    return choose(accept, offers, types) == "turtle"
+
+
+def report_response(request: Request, err: WriteNotConforming) -> Response:
+    """422 with the SHACL validation report: Turtle if the client prefers it, JSON otherwise."""
+    outcome = err.outcome
+    if prefers_turtle(request.headers.get("accept")):
+        payload = outcome.report_graph.serialize(format="turtle", encoding="utf-8")
+        return Response(payload, status_code=err.status, media_type="text/turtle; charset=utf-8",
+                        headers={"Vary": "Accept"})
+    body = error_body(err.status, str(err), _request_id(request))
+    body["conforms"] = False
+    results = report_results(outcome.report_graph)
+    body["results"] = [r for r in results if r.get("severity") == "Violation"]
+    body["other_results"] = {severity: sum(1 for r in results if r.get("severity") == severity)
+                             for severity in ("Warning", "Info")}
+    body["full_report"] = "send Accept: text/turtle for the whole SHACL report"
+    return JSONResponse(body, status_code=err.status, headers={"Vary": "Accept"})
+
+
+def report_results(report: Graph) -> list[dict[str, str]]:
+    """The sh:ValidationResult nodes of a report as plain dicts, in a stable order."""
+    fields = {
+        "focusNode": "focusNode",
+        "resultPath": "resultPath",
+        "value": "value",
+        "sourceShape": "sourceShape",
+        "sourceConstraintComponent": "constraint",
+        "resultSeverity": "severity",
+        "resultMessage": "message",
+    }
+    rows = []
+    for result in report.subjects(RDF.type, URIRef(SH + "ValidationResult")):
+        row: dict[str, str] = {}
+        for prop, key in fields.items():
+            value = report.value(result, URIRef(SH + prop))
+            if value is not None:
+                text = str(value)
+                row[key] = text.removeprefix(SH) if key in ("severity", "constraint") else text
+        rows.append(row)
+    return sorted(rows, key=lambda r: (r.get("focusNode", ""), r.get("resultPath", ""), r.get("message", "")))
 
 
 async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
@@ -193,11 +260,9 @@ async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add the guards to an application (called once from create_app)."""
     if settings.update_token is not None:
-        from jakgraph.web.auth import check_token
-
         check_token(settings.update_token)
     app.add_middleware(LimitsMiddleware, settings=settings)
     app.add_middleware(access_log.AccessLogMiddleware)
-    app.add_exception_handler(PolicyViolation, _policy_violation)
+    app.add_exception_handler(JakgraphError, _jakgraph_error)
     app.add_exception_handler(Exception, _internal_error)
     access_log.configure(settings.access_log)

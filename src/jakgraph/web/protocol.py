@@ -1,4 +1,4 @@
-"""Read a SPARQL 1.1 Protocol query request and check it; map jakgraph errors to HTTP statuses.
+"""Read a SPARQL 1.1 Protocol query request and check it.
 
 The three ways to send a query (SPARQL 1.1 Protocol §2.1): ``GET ?query=``, ``POST`` with an
 ``application/x-www-form-urlencoded`` body, ``POST`` with an ``application/sparql-query`` body (dataset
@@ -14,16 +14,8 @@ from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 
+from jakgraph.errors import JakgraphError, RequestError, status_of
 from jakgraph.formats import parse_content_type
-from jakgraph.errors import (
-    EngineUnavailable,
-    FormatNotSupported,
-    JakgraphError,
-    QueryFailed,
-    QuerySyntaxError,
-    QueryTimeoutError,
-    ResultLimitError,
-)
 
 __all__ = [
     "FORM",
@@ -42,17 +34,6 @@ SPARQL_UPDATE = "application/sparql-update"
 _UTF8 = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
 _UPDATE_REFUSED = ("SPARQL Update is not accepted here: /sparql is read-only and answers queries only "
                    "(curators send updates to /update)")
-
-
-class RequestError(JakgraphError):
-    """A request that breaks the SPARQL 1.1 Protocol; ``status`` is the 4xx status that says how."""
-
-    status = 400
-
-    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
-        self.status = status
-        self.headers = headers or {}
-        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -172,23 +153,6 @@ def _graph_iri(name: str, value: str) -> str:
     return value
 
 
-#: HTTP status of each error a query can end in (subclasses follow their closest listed ancestor)
-STATUS: dict[type[JakgraphError], int] = {
-    QuerySyntaxError: 400,
-    FormatNotSupported: 406,   # NotAcceptable included
-    ResultLimitError: 422,
-    QueryFailed: 500,
-    EngineUnavailable: 503,
-    QueryTimeoutError: 504,
-}
-
-
 def status_for(error: JakgraphError) -> int:
-    """The HTTP status for ``error``: its own ``status`` attribute if it has one, else the table, else 400."""
-    status = getattr(error, "status", None)
-    if isinstance(status, int):
-        return status
-    for cls in type(error).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+    """The HTTP status for ``error`` (each class in ``jakgraph.errors`` carries its own)."""
+    return status_of(error)

@@ -3,16 +3,21 @@
 It says where the endpoint is (``sd:endpoint``: the URL the client used), what it speaks (SPARQL 1.1
 Query; the result formats of ``engine/formats.py``), its features (the default graph is the union of the
 named graphs), its default dataset (the default graph and each named graph, with its size and what it
-holds), its limits, and the project prefixes as SHACL ``sh:declare`` entries (the same node ``/prefixes``
+holds, and when it last changed), its limits, and the project prefixes as SHACL ``sh:declare`` entries (the same node ``/prefixes``
 serves).
+
+The description is cached (``AppState.caches.service_description``) per store generation: its statistics
+change with every write and every load, even one that keeps the number of quads.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from rdflib import BNode, Graph, Literal, URIRef
+from starlette.concurrency import run_in_threadpool
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
 
 from jakgraph.settings import Settings
@@ -31,8 +36,13 @@ from jakgraph.namespaces import (
     VOID,
 )
 from jakgraph.publish.void import void_iri
+from jakgraph.web.state import AppState
 
-__all__ = ["DatasetStats", "GRAPH_DESCRIPTIONS", "add_prefix_declarations", "dataset_stats", "describe_service"]
+__all__ = ["DatasetStats", "GRAPH_DESCRIPTIONS", "add_prefix_declarations", "dataset_stats", "describe_service",
+           "service_description"]
+
+#: most cached bodies (endpoint URL × format × generation) before the cache starts again
+_MAX_CACHED = 64
 
 ENTAILMENT_SIMPLE = URIRef("http://www.w3.org/ns/entailment/Simple")
 
@@ -80,8 +90,10 @@ def add_prefix_declarations(graph: Graph, node: URIRef, prefixes: Mapping[str, s
         graph.add((declaration, SH.namespace, Literal(namespace, datatype=XSD.anyURI)))
 
 
-def describe_service(endpoint: str, prefixes_url: str, stats: DatasetStats, settings: Settings) -> Graph:
-    """The Service Description graph of the endpoint at ``endpoint``."""
+def describe_service(endpoint: str, prefixes_url: str, stats: DatasetStats, settings: Settings,
+                     modified: datetime | None = None) -> Graph:
+    """The Service Description graph of the endpoint at ``endpoint``; ``modified``: when the served
+    dataset last changed (a write, a load, the start), given as the dataset's ``dcterms:modified``."""
     graph = Graph()
     for name, namespace in PREFIXES.items():
         graph.bind(name, namespace, override=True, replace=True)
@@ -109,6 +121,8 @@ def describe_service(endpoint: str, prefixes_url: str, stats: DatasetStats, sett
     graph.add((service, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, RDFS.seeAlso, URIRef(void_iri(settings))))  # its VoID/DCAT description
+    if modified is not None:
+        graph.add((dataset, DCTERMS.modified, Literal(modified.isoformat(), datatype=XSD.dateTime)))
     default = BNode("default-graph")
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
@@ -130,3 +144,25 @@ def describe_service(endpoint: str, prefixes_url: str, stats: DatasetStats, sett
             graph.add((content, DCTERMS.description, Literal(description)))
     add_prefix_declarations(graph, URIRef(prefixes_url))
     return graph
+
+
+async def service_description(state: AppState, endpoint: str, prefixes_url: str, rdflib_format: str) -> bytes:
+    """The serialised Service Description, from the cache when the store generation has not moved on."""
+    cache = state.caches.service_description
+    generation = state.generation.value
+    key = (generation, endpoint, prefixes_url, rdflib_format)
+    body = cache.get(key)
+    if isinstance(body, bytes):
+        return body
+    stats = cache.get((generation, "stats"))
+    if not isinstance(stats, DatasetStats):
+        stats = await dataset_stats(state.engine)
+    graph = describe_service(endpoint, prefixes_url, stats, state.settings, state.generation.changed_at)
+    serialised: bytes = await run_in_threadpool(graph.serialize, format=rdflib_format, encoding="utf-8")
+    if state.generation.value == generation:  # not a write meanwhile: the answer describes this generation
+        stale = [k for k in cache if k[0] != generation]
+        if stale or len(cache) > _MAX_CACHED:
+            cache.clear()
+        cache[(generation, "stats")] = stats
+        cache[key] = serialised
+    return serialised

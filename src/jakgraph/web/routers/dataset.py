@@ -38,7 +38,7 @@ def _serve(request: Request, rep: ld.Representation | None, *, negotiated: bool)
         return PlainTextResponse("406 Not Acceptable: the dataset description is available as "
                                  + ", ".join(r.media_type for r in ld.REPRESENTATIONS) + "\n",
                                  status_code=406, headers=headers)
-    graph = cached_void(state.graph.store, state.settings)
+    graph = cached_void(state.graph.store, state.settings, generation=state.generation.value)
     if rep is ld.HTML:
         store = state.graph.store
         subsets = [{"iri": g.value, "stats": statistics(store, g.value)}

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from jakgraph.errors import JakgraphError
+from jakgraph.errors import GraphTargetError
 from jakgraph.namespaces import expand
 from jakgraph.formats import ResultFormat
 from jakgraph.views.describe import used_prefixes
@@ -32,7 +32,6 @@ from jakgraph.web.writing import (
     curator_refusal,
     error,
     read_body,
-    refused,
     store_is_local,
     writer,
 )
@@ -51,31 +50,25 @@ _OPENAPI = {"parameters": list(_GRAPH_PARAMS.values())}
 _BODY = {"requestBody": {"content": {media: {"schema": {"type": "string"}} for media in (f.media_type for f in RESULT_FORMATS)}}}
 
 
-class _BadRequest(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
-
-
 def _target(request: Request) -> GraphName:
     graphs = request.query_params.getlist("graph")
     default = "default" in request.query_params
     if default and graphs:
-        raise _BadRequest(400, "give ?graph=IRI or ?default, not both")
+        raise GraphTargetError("give ?graph=IRI or ?default, not both")
     if not default and not graphs:
-        raise _BadRequest(400, "name the graph: ?graph=IRI or ?default")
+        raise GraphTargetError("name the graph: ?graph=IRI or ?default")
     if len(graphs) > 1:
-        raise _BadRequest(400, "give one ?graph=IRI")
+        raise GraphTargetError("give one ?graph=IRI")
     if default:
         return ox.DefaultGraph()
     value = graphs[0].strip()
     value = expand(value) or value
     if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", value):
-        raise _BadRequest(400, f"?graph must be an absolute IRI (got {graphs[0]!r})")
+        raise GraphTargetError(f"?graph must be an absolute IRI (got {graphs[0]!r})")
     try:
         return ox.NamedNode(value)
     except ValueError:
-        raise _BadRequest(400, f"?graph is not a valid IRI: {graphs[0]!r}") from None
+        raise GraphTargetError(f"?graph is not a valid IRI: {graphs[0]!r}") from None
 
 
 def _negotiate(accept: str | None) -> ResultFormat | None:
@@ -105,10 +98,7 @@ def _read(store: ox.Store, graph: GraphName, fmt: ResultFormat) -> bytes | None:
 async def store_get(request: Request) -> Response:
     if not store_is_local(request):
         return error(request, 405, REMOTE, headers={"Allow": ""})
-    try:
-        graph = _target(request)
-    except _BadRequest as err:
-        return error(request, err.status, str(err))
+    graph = _target(request)  # a GraphTargetError is answered by the guards (400)
     chosen = _negotiate(request.headers.get("accept"))
     if chosen is None:
         known = ", ".join(f.media_type for f in RESULT_FORMATS)
@@ -128,7 +118,7 @@ def _write_guard(request: Request) -> Response | None:
 
 
 async def _payload(request: Request, graph: GraphName) -> list[ox.Quad]:
-    body = await read_body(request, request.app.state.jak.settings.max_upload_bytes, "upload")
+    body = await read_body(request, request.app.state.jak.settings.max_upload_bytes, "upload", "max_upload_bytes")
     media = request.headers.get("content-type", "")
     base = graph.value if isinstance(graph, ox.NamedNode) else str(request.url.replace(query="", fragment=""))
     settings = request.app.state.jak.settings
@@ -165,20 +155,15 @@ async def _write(request: Request, method: str) -> Response:
     guard = _write_guard(request)
     if guard is not None:
         return guard
-    try:
-        graph = _target(request)
-    except _BadRequest as err:
-        return error(request, err.status, str(err))
+    graph = _target(request)  # a GraphTargetError is answered by the guards (400)
     target = writer(request)
-    try:
-        if method == "delete":
-            result = await run_in_threadpool(target.delete_graph, graph)
-            return committed(request, result)
-        quads = await _payload(request, graph)
-        operation = target.replace_graph if method == "put" else target.merge_graph
-        result, created = await run_in_threadpool(operation, graph, quads)
-    except JakgraphError as err:
-        return refused(request, err)
+    # a refused write raises (WriteError, WriteNotConforming, …): the guards answer it
+    if method == "delete":
+        result = await run_in_threadpool(target.delete_graph, graph)
+        return committed(request, result)
+    quads = await _payload(request, graph)
+    operation = target.replace_graph if method == "put" else target.merge_graph
+    result, created = await run_in_threadpool(operation, graph, quads)
     if created:
         location = str(request.url)
         return committed(request, result, status=201, headers={"Location": location})

@@ -28,7 +28,7 @@ from jakgraph.errors import JakgraphError
 from jakgraph.web.negotiation import choose_format, not_acceptable
 from jakgraph.policy import query as policy
 from jakgraph.web.protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
-from jakgraph.web.service_description import dataset_stats, describe_service
+from jakgraph.web.service_description import service_description
 
 __all__ = ["CORS_HEADERS", "SparqlFastPath", "error_response", "router"]
 
@@ -139,20 +139,7 @@ async def _service_description(request: Request, format_param: str | None) -> Re
         raise not_acceptable("the service description", SD_FORMATS, accept, format_param)
     endpoint = str(request.url.replace(query="", fragment=""))
     prefixes_url = str(request.base_url) + "prefixes"
-    cache: dict[tuple[object, ...], bytes] = request.app.state.__dict__.setdefault("jak_sd_cache", {})
-    generation = getattr(state.engine, "generation", 0)
-    key = (endpoint, prefixes_url, fmt.name, generation)
-    body = cache.get(key)
-    if body is None:
-        stats_key = ("stats", generation)
-        stats = cache.get(stats_key)
-        if stats is None:
-            stats = cache[stats_key] = await dataset_stats(state.engine)  # type: ignore[assignment]
-        graph = describe_service(endpoint, prefixes_url, stats, state.settings)  # type: ignore[arg-type]
-        body = await run_in_threadpool(graph.serialize, format=fmt.rdflib, encoding="utf-8")
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = body
+    body = await service_description(state, endpoint, prefixes_url, fmt.rdflib)
     return Response(body, headers={**CORS_HEADERS, "Vary": "Accept", "Content-Type": fmt.content_type})
 
 

@@ -75,7 +75,7 @@ async def update_post(request: Request) -> Response:
     if refusal is not None:
         return refusal
     settings = request.app.state.jak.settings
-    body = await read_body(request, settings.max_query_bytes, "update")
+    body = await read_body(request, settings.max_query_bytes, "update", "max_query_bytes")
     content_type = request.headers.get("content-type", "")
     essence, charset = media_type_and_charset(content_type)
     url_params = parse_qs(request.url.query, keep_blank_values=True)
