@@ -8,7 +8,7 @@ moves it into that standard form so nanopub tooling (Nanodash, nanopub servers, 
 What goes where (the decision, also in docs/exchange.md):
 
 * one nanopublication per statement of the letter graph of the kinds in :data:`STATEMENT_KINDS` (treatment
-  evidence, drug-class statement, safety statement, treatment switch, evidence limitation, gene-disease
+  evidence, drug-class statement, a treatment whose drug the letter does not name, safety statement, treatment switch, evidence limitation, gene-disease
   association) that says ``jak:statedIn`` the letter;
 * **assertion**: the statement's own triples from the letter graph, and the triples of the parts that have
   no nanopublication of their own (patient groups, doses, durations, outcomes, adverse events, times to
@@ -50,8 +50,8 @@ NPX = Namespace("http://purl.org/nanopub/x/")
 
 #: the classes whose letter statements each get a nanopublication
 STATEMENT_KINDS: tuple[str, ...] = (
-    "TreatmentEvidence", "DrugClassStatement", "NoSignificantAdverseEvents", "TreatmentSwitch",
-    "EvidenceLimitation", "GeneDiseaseAssociation",
+    "TreatmentEvidence", "DrugClassStatement", "UnnamedDrugTreatment", "NoSignificantAdverseEvents",
+    "TreatmentSwitch", "EvidenceLimitation", "GeneDiseaseAssociation",
 )
 #: links from a statement to parts that have no nanopublication of their own: their triples join the assertion
 PART_PROPERTIES: tuple[str, ...] = ("patientGroup", "dose", "duration", "outcome", "adverseEvent", "timeToEffect")
