@@ -8,10 +8,9 @@ from pathlib import Path
 from jakgraph.formats import names
 from jakgraph.stores.loaded import graph_name_for, load_file, loaded_graphs, unload
 from jakgraph.errors import JakgraphError
-from jakgraph.policy.limits import check_rdf_file
 from jakgraph.settings import Settings
 from jakgraph.stores.loaded import (
-    detect_format,
+    check_load_limits,
 )
 from jakgraph.stores.ondisk import open_store_dir
 
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise JakgraphError("two files would load into the same graph; load them one by one with --name")
     settings = Settings()
     for path in args.files:   # the input limits before any parser (and before the store is opened)
-        check_rdf_file(path, detect_format(path, args.format), settings)
+        check_load_limits(path, settings, args.format)
     store = open_store_dir(args.store)
     for name in args.drop:
         print(f"dropped graph/loaded/{name}" if unload(store, name) else f"no graph/loaded/{name}")

@@ -13,9 +13,8 @@ import socket
 from pathlib import Path
 
 from jakgraph.errors import JakgraphError, SettingsError
-from jakgraph.policy.limits import check_rdf_file
 from jakgraph.settings import Settings
-from jakgraph.stores.loaded import detect_format
+from jakgraph.stores.loaded import check_load_limits
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,7 +87,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         except SettingsError as err:
             raise SettingsError(f"{flag}: {err}") from None
     for path in settings.load_files:  # the input limits on each file before any parser (jakgraph.policy.limits)
-        check_rdf_file(path, detect_format(path), settings)
+        check_load_limits(path, settings)
     settings.warm_start = True
     return settings
 

@@ -40,6 +40,7 @@ import pyoxigraph as ox
 from jakgraph import formats
 from jakgraph.errors import JakgraphError, SourceError
 from jakgraph.namespaces import LOADED_GRAPHS
+from jakgraph.policy.limits import check_rdf_file
 from jakgraph.stores.obo import convert, is_hpoa, is_obo
 from jakgraph.stores.generation import StoreGeneration
 
@@ -100,6 +101,16 @@ def check_graph_name(name: str) -> str:
 
 def graph_iri(name: str) -> str:
     return str(LOADED_GRAPHS[check_graph_name(name)])
+
+
+def check_load_limits(path: Path, settings: object, explicit: str | None = None) -> None:
+    """The input limits (``jakgraph.policy.limits``) on a file about to be loaded, before any parser sees it.
+
+    RDF files only: OBO and HPO annotation files are read by pronto and a line-based reader, neither of which
+    recurses on nesting, and their size is bounded by the conversion itself."""
+    if explicit is None and (is_obo(path) or is_hpoa(path)):
+        return
+    check_rdf_file(path, detect_format(path, explicit), settings)
 
 
 def detect_format(path: Path, explicit: str | None = None) -> ox.RdfFormat:
