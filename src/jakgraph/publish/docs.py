@@ -156,12 +156,21 @@ def _downloads_table(facts: Facts, page: Path) -> str:
     return _table(["file", "format", "named graphs"], rows)
 
 
+def _question(query: Path) -> str:
+    """The question a competency query answers: its leading ``#`` comment lines, joined."""
+    lines = []
+    for line in query.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines)
+
+
 def _competency_table(facts: Facts, page: Path) -> str:
     up = os.path.relpath(paths.ROOT / "tests" / "competency", page.parent)
     rows = []
     for query in sorted((paths.ROOT / "tests" / "competency").glob("*.rq")):
-        first = next((line for line in query.read_text(encoding="utf-8").splitlines() if line.startswith("#")), "# ")
-        rows.append([f"[{query.stem}]({up}/{query.name})", first.lstrip("# ").strip()])
+        rows.append([f"[{query.stem}]({up}/{query.name})", _question(query)])
     return _table(["query", "question"], rows)
 
 
