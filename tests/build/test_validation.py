@@ -179,7 +179,7 @@ def test_identifier_shapes_are_generated_from_the_prefix_table() -> None:
     committed = Graph()
     parse_file(paths.SHAPES_DIR / "identifiers.ttl", into=committed)
     assert isomorphic(committed, identifier_shapes.generate_shapes()), (
-        "shapes/identifiers.ttl is not what ../shared/reference/prefixes.tsv gives: run python -m jakgraph.build.identifier_shapes"
+        "shapes/identifiers.ttl is not what reference/identifiers/prefixes.tsv gives: run python -m jakgraph.build.identifier_shapes"
     )
 
 

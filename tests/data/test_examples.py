@@ -155,7 +155,7 @@ def proportions(rows: Rows) -> None:
 
 
 def jak_targets(rows: Rows) -> None:
-    # background, not the letter: ../shared/reference/identifiers.tsv drug_target rows
+    # background, not the letter: reference/identifiers/identifiers.tsv drug_target rows
     assert {(r["drugLabel"], r["target"]) for r in rows} == {
         ("ruxolitinib", "JAK1"), ("ruxolitinib", "JAK2"),
         ("baricitinib", "JAK1"), ("baricitinib", "JAK2"), ("baricitinib", "JAK3"), ("baricitinib", "TYK2"),

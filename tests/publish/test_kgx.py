@@ -42,7 +42,7 @@ def test_files_parse_with_the_kgx_columns(kgx) -> None:
 def test_nodes_use_exact_match_curies(kgx) -> None:
     nodes = {n["iri"]: n for n in kgx[0]}
     base = "https://w3id.org/jakgraph/"
-    # identifiers from ../shared/reference/identifiers.tsv
+    # identifiers from reference/identifiers/identifiers.tsv
     assert nodes[base + "drug/ruxolitinib"]["id"] == "CHEBI:66919"
     assert nodes[base + "drug/ruxolitinib"]["category"] == "biolink:Drug"
     assert nodes[base + "disease/savi"]["id"] == "MONDO:0014405"

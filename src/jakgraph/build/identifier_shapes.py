@@ -1,4 +1,4 @@
-"""Generate ``shapes/identifiers.ttl`` from ``../shared/reference/prefixes.tsv``: the one source of truth
+"""Generate ``shapes/identifiers.ttl`` from ``reference/identifiers/prefixes.tsv``: the one source of truth
 for what an external identifier of each prefix looks like.
 
 Run ``python -m jakgraph.build.identifier_shapes`` after the prefix table changes; a test checks that the file in
@@ -41,8 +41,8 @@ LITERAL_IDENTIFIERS: dict[str, tuple[str, str]] = {
 }
 
 HEADER = """\
-# jakgraph SHACL shapes: external identifiers. GENERATED from ../shared/reference/prefixes.tsv by
-# `python -m jakgraph.build.identifier_shapes`; do not edit by hand (tests/test_validation.py checks it is
+# jakgraph SHACL shapes: external identifiers. GENERATED from reference/identifiers/prefixes.tsv by
+# `python -m jakgraph.build.identifier_shapes`; do not edit by hand (tests/build/test_validation.py checks it is
 # up to date). One shape per prefix with a local-ID pattern: every identifier in that prefix's IRI space
 # (an object of skos:exactMatch, closeMatch, broadMatch, narrowMatch, relatedMatch, owl:sameAs or
 # schema:sameAs) must end in a local ID matching the prefix's pattern.
@@ -156,7 +156,7 @@ def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
         graph.add((shape, SH.name, Literal(f"{prefix.name} identifiers ({prefix.prefix})")))
         graph.add((shape, SH.description, Literal(
             f"Identifiers in the IRI space of {prefix.prefix} ({spaces_text}) end in a local ID matching "
-            f"{prefix.pattern} (../shared/reference/prefixes.tsv)."
+            f"{prefix.pattern} (reference/identifiers/prefixes.tsv)."
         )))
         graph.add((shape, SH.order, Literal(order)))
         _target(graph, shape, body)
@@ -177,7 +177,7 @@ def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
     graph.add((unknown, SH.name, Literal("identifiers from known sources")))
     graph.add((unknown, SH.description, Literal(
         "An external identifier of a jakgraph instance lies in the IRI space of a prefix of "
-        "../shared/reference/prefixes.tsv (ontology terms may align to other vocabularies)."
+        "reference/identifiers/prefixes.tsv (ontology terms may align to other vocabularies)."
     )))
     _target(graph, unknown, body)
     graph.add((unknown, SH.severity, SH.Warning))
@@ -185,8 +185,8 @@ def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
     graph.add((unknown_query, RDF.type, SH.SPARQLConstraint))
     graph.add((unknown_query, SH.prefixes, SHAPES_IRI))
     graph.add((unknown_query, SH.message, Literal(
-        "{?value} is in no IRI space of ../shared/reference/prefixes.tsv: use an identifier from "
-        "../shared/reference/identifiers.tsv, in the IRI form it gives."
+        "{?value} is in no IRI space of reference/identifiers/prefixes.tsv: use an identifier from "
+        "reference/identifiers/identifiers.tsv, in the IRI form it gives."
     )))
     graph.add((unknown_query, SH.select, Literal(f"\n        SELECT $this ?path ?value WHERE {{{body}\n        }}")))
 
@@ -205,7 +205,7 @@ def generate_shapes(prefixes: list[Prefix] | None = None) -> Graph:
         graph.add((prop, SH.name, Literal(local)))
         graph.add((prop, SH.order, Literal(90)))
         graph.add((prop, SH.description, Literal(
-            f"{what}: a plain string matching {known.pattern} ({known.name}, ../shared/reference/prefixes.tsv)."
+            f"{what}: a plain string matching {known.pattern} ({known.name}, reference/identifiers/prefixes.tsv)."
         )))
         graph.add((prop, SH.datatype, XSD.string))
         graph.add((prop, SH.pattern, Literal(known.pattern)))
@@ -225,7 +225,7 @@ def target_path() -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Write shapes/identifiers.ttl from ../shared/reference/prefixes.tsv.")
+    parser = argparse.ArgumentParser(description="Write shapes/identifiers.ttl from reference/identifiers/prefixes.tsv.")
     parser.add_argument("--output", type=Path, default=None, help="where to write (default: shapes/identifiers.ttl)")
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is not up to date; write nothing")
     args = parser.parse_args(argv)

@@ -155,7 +155,7 @@ def sentences_turtle(path: Path = LETTER_PATH) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
     lines = [
-        "# Generated from ../shared/source/letter.txt by `python -m jakgraph.build.letter`; do not edit by hand.",
+        "# Generated from reference/letter/letter.txt by `python -m jakgraph.build.letter`; do not edit by hand.",
         "# Each sentence: its place (paragraph, index, reading order), normalised text, printed references.",
         "@prefix jak: <https://w3id.org/jakgraph/vocab/> .",
         "@prefix sentence: <https://w3id.org/jakgraph/sentence/> .",

@@ -66,9 +66,9 @@ SEX = f"<{BIOLINK}sex_qualifier>"
 ASPECT = f"<{JAK}hpoAspect>"
 EVIDENCE_CODE = f"<{JAK}evidenceCode>"
 SOURCE = "<http://purl.org/dc/terms/source>"
-#: HPO evidence codes with an ECO class in ../shared/reference/vocabulary-terms.tsv ("HPO's PCS", "TAS")
+#: HPO evidence codes with an ECO class in reference/identifiers/vocabulary-terms.tsv ("HPO's PCS", "TAS")
 ECO_FOR_CODE = {"PCS": f"<{OBO}ECO_0006017>", "TAS": f"<{OBO}ECO_0000304>"}
-#: disease prefixes of phenotype.hpoa -> the IRI forms the curated graph uses (../shared/reference/prefixes.tsv)
+#: disease prefixes of phenotype.hpoa -> the IRI forms the curated graph uses (reference/identifiers/prefixes.tsv)
 DISEASE_IRI = {"OMIM": "https://omim.org/MIM:", "ORPHA": "http://www.orpha.net/ORDO/Orphanet_"}
 HPOA_COLUMNS = ("database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
                 "frequency", "sex", "modifier", "aspect", "biocuration")
