@@ -25,23 +25,6 @@ import jakgraph
 PACKAGE_DIR = Path(jakgraph.__file__).parent
 LAZY_COMMENT = re.compile(r"#\s*lazy:\s*\S")
 
-#: modules whose owners are still converting their imports inside functions to the rule above; an entry
-#: is removed once its module follows it (the test below fails for an entry that is no longer needed)
-PENDING_LAZY_REASONS = {
-    "jakgraph",
-    "jakgraph.publish.void",
-    "jakgraph.stores.remote",
-    "jakgraph.stores.served",
-    "jakgraph.web.guards",
-    "jakgraph.web.negotiation",
-    "jakgraph.web.routers.ontology",
-    "jakgraph.web.routers.prefixes",
-    "jakgraph.web.routers.resources",
-    "jakgraph.web.state",
-    "jakgraph.web.writing",
-}
-
-
 def module_name(path: Path) -> str:
     parts = list(path.relative_to(PACKAGE_DIR.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
@@ -229,17 +212,11 @@ def unexplained_lazy_imports() -> dict[str, list[str]]:
 
 
 def test_every_import_inside_a_function_says_why() -> None:
-    unexplained = {m: where for m, where in unexplained_lazy_imports().items() if m not in PENDING_LAZY_REASONS}
+    unexplained = unexplained_lazy_imports()
     assert unexplained == {}, (
         "imports inside functions without a '# lazy: <reason>' comment (move them to the top of the module "
         f"unless importing late buys start-up time): {unexplained}"
     )
-
-
-def test_the_pending_list_only_names_modules_still_pending() -> None:
-    unexplained = unexplained_lazy_imports()
-    done = sorted(m for m in PENDING_LAZY_REASONS if m not in unexplained)
-    assert not done, f"these modules follow the lazy-import rule now: remove them from PENDING_LAZY_REASONS: {done}"
 
 
 def test_the_reason_check_reads_comments() -> None:

@@ -9,7 +9,8 @@ from rdflib import Dataset, Graph
 
 from jakgraph import paths
 from jakgraph.build.derive import materialise
-from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_exchange, write_export
+from jakgraph.publish.checksum import write_checksum
+from jakgraph.publish.dumps import EXPORT_FORMATS, write_exchange, write_export
 from jakgraph.publish.kgx import write_kgx
 from jakgraph.publish.metadata import stamp_ontology
 from jakgraph.namespaces import DERIVED_GRAPH

@@ -5,6 +5,7 @@ import argparse
 from pathlib import Path
 
 from jakgraph.build.pipeline import build_graph, write_dumps
+from jakgraph.publish.nanopub import read_private_key
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +20,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.sign is not None:  # a key that cannot be read stops the build before anything is written
-        from jakgraph.publish.nanopub import read_private_key
-
         read_private_key(args.sign)
     built = build_graph(validate=not args.no_validate)
     dumps = write_dumps(built, args.output, key_file=args.sign)

@@ -14,9 +14,13 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from jakgraph import paths
+from jakgraph.build.pipeline import build_graph
 from jakgraph.namespaces import JAK
 from jakgraph.publish import metadata
 from jakgraph.publish.dumps import NANOPUBS_FILE, SSSOM_FILE
+from jakgraph.publish.kgx import EDGE_COLUMNS, biolink_version, edge_rows, edges, node_rows, nodes
+from jakgraph.publish.nanopub import build_nanopubs
+from jakgraph.publish.sssom import mappings, write_sssom
 
 DOC_PATH = paths.ROOT / "docs" / "exchange.md"
 SAVI = "https://w3id.org/jakgraph/disease/savi"
@@ -24,8 +28,6 @@ EDGE = ("CHEBI:71200", "biolink:applied_to_treat", "MONDO:0014405")  # tofacitin
 
 
 def _nanopub_section(store: ox.Store):  # noqa: ANN202 - (TriG, count, the example Nanopublication)
-    from jakgraph.publish.nanopub import build_nanopubs
-
     nanopubs = build_nanopubs(store)
     savi = {q.subject.value for q in store.quads_for_pattern(
         None, ox.NamedNode(str(JAK["disease"])), ox.NamedNode(SAVI), None)}
@@ -35,8 +37,6 @@ def _nanopub_section(store: ox.Store):  # noqa: ANN202 - (TriG, count, the examp
 
 
 def _sssom_rows(store: ox.Store) -> tuple[str, str, dict[str, int]]:
-    from jakgraph.publish.sssom import mappings, write_sssom
-
     with tempfile.TemporaryDirectory() as scratch:
         text = write_sssom(store, Path(scratch) / SSSOM_FILE).read_text(encoding="utf-8")
     lines = text.splitlines()
@@ -61,8 +61,6 @@ def _sssom_rows(store: ox.Store) -> tuple[str, str, dict[str, int]]:
 
 
 def _kgx_edge(store: ox.Store) -> tuple[list[tuple[str, str]], int, int]:
-    from jakgraph.publish.kgx import EDGE_COLUMNS, edge_rows, edges, node_rows, nodes
-
     found = nodes(store)
     rows = edge_rows(found, edges(store, found))
     edge = next(r for r in rows if (r["subject"], r["predicate"], r["object"]) == EDGE)
@@ -71,8 +69,6 @@ def _kgx_edge(store: ox.Store) -> tuple[list[tuple[str, str]], int, int]:
 
 def render(store: ox.Store) -> str:
     """The whole page, from the graph in ``store``."""
-    from jakgraph.publish.kgx import biolink_version
-
     trig, nanopub_count, example = _nanopub_section(store)
     sssom_meta, sssom_rows, by_predicate = _sssom_rows(store)
     edge, node_count, edge_count = _kgx_edge(store)
@@ -212,8 +208,6 @@ into KGX as `kgx transform --input-format tsv --output-format jsonl ...`, and in
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jakgraph.build.pipeline import build_graph
-
     target = Path(argv[0]) if argv else DOC_PATH
     target.write_text(render(build_graph(validate=False).store), encoding="utf-8")
     print(f"wrote {target}", file=sys.stderr)

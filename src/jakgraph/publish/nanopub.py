@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import nanopub_sign
 import pyoxigraph as ox
 import rdflib
 from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, Namespace, URIRef
@@ -270,6 +271,7 @@ def make_trusty(ds: ConjunctiveGraph) -> ConjunctiveGraph:
     """Hash an unsigned nanopublication with the ``nanopub`` library and rename it to its Trusty URI."""
     # importing nanopub.trustyuri.rdf sets rdflib.NORMALIZE_LITERALS = False for the whole process: undo that
     with literals_as_written():
+        # lazy: the nanopub library is slow to import and only Trusty URIs need it
         from nanopub.sign_utils import replace_trusty_in_graph
         from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
 
@@ -377,8 +379,6 @@ def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
 
 def verify(trig: str) -> dict[str, object]:
     """Check one nanopublication (TriG) with ``nanopub-sign``: its Trusty URI and, if signed, its signature."""
-    import nanopub_sign
-
     try:
         return nanopub_sign.Nanopub(trig).check().info()
     except BaseException as err:  # noqa: BLE001 - the Rust bindings raise ValueError or a PanicException
@@ -404,8 +404,6 @@ def sign(trig: str, private_key: str, orcid: str | None = None, name: str | None
 
     The key stays the caller's: never commit one. Signing changes the Trusty URI (the signature is hashed).
     """
-    import nanopub_sign
-
     try:
         profile = nanopub_sign.NpProfile(private_key, orcid, name, None)
         return nanopub_sign.Nanopub(trig).sign(profile).rdf()

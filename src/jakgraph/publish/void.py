@@ -34,6 +34,7 @@ from jakgraph.build.sources import curated_sources
 from jakgraph.formats import TSV
 from jakgraph.publish.dumps import EXPORT_FORMATS
 from jakgraph.stores.bridge import from_ox
+from jakgraph.stores.loaded import loaded_graphs
 
 from jakgraph.publish import metadata as release
 
@@ -230,8 +231,6 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
         g.add((dataset, VOID.exampleResource, URIRef(example)))
 
     descriptions = {str(s.graph): s.description for s in curated_sources()}
-    from jakgraph.stores.loaded import loaded_graphs  # RDF loaded alongside (jakgraph load, serve --load)
-
     for loaded in loaded_graphs(store):
         descriptions[loaded.iri] = (f"RDF loaded alongside the curated graph from the file {loaded.name!r} "
                                     "(jakgraph load / serve --load); not validated against the shapes")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from rdflib import URIRef, Variable
+from rdflib.plugins.sparql import parser
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from jakgraph.errors import PolicyViolation, QuerySyntaxError
@@ -54,8 +55,6 @@ class Analysis:
 
 
 def _parse(kind: str, text: str):
-    from rdflib.plugins.sparql import parser
-
     with _PARSER_LOCK:
         try:
             return parser.parseQuery(text) if kind == "query" else parser.parseUpdate(text)

@@ -122,7 +122,7 @@ def obo_iri(curie: str, idspaces: dict[str, str] | None = None) -> str:
 
 def obo_triples(path: Path, out: IO[str]) -> int:
     """Every class of an OBO file as OBO-in-OWL N-Triples on ``out``; SourceError if it does not parse."""
-    import pronto  # imported here: only `load` of an .obo file needs it
+    import pronto  # lazy: pronto (with fastobo, networkx) is needed only by `load` of an .obo file
 
     try:
         with warnings.catch_warnings():

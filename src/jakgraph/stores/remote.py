@@ -42,10 +42,12 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
+from jakgraph.engine.base import QueryResult
 from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
+from jakgraph.stores.loaded import is_loaded_graph
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
@@ -294,8 +296,6 @@ class RemoteEngine:
         self._graphs = None
 
     async def query(self, request: Any) -> Any:
-        from jakgraph.engine.base import QueryResult  # the endpoint's interface, imported when used
-
         await self.start()
         assert self._client is not None
         started = time.perf_counter()
@@ -560,7 +560,5 @@ def _term(value: Any, variable: str) -> str:
 
 def graphs_to_push(store: ox.Store, *, include_loaded: bool = False) -> list[str]:
     """The named graphs a push sends: the curated ones (and the loaded ones if asked), by IRI."""
-    from jakgraph.stores.loaded import is_loaded_graph
-
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     return [iri for iri in names if include_loaded or not is_loaded_graph(iri)]

@@ -1,12 +1,16 @@
 """What the home page shows: counts from SPARQL, the named graphs, and the evidence by disease."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
 import pyoxigraph as ox
 from fastapi import Request
 
+from jakgraph import paths
+from jakgraph.publish.metadata import LETTER_IRI, schema_org_dataset
+from jakgraph.publish.void import dumps
 from jakgraph.views.describe import curie, local_path
 from jakgraph.namespaces import PREFIXES
 from jakgraph.stores.bridge import select_rows
@@ -92,12 +96,6 @@ def home_context(request: Request) -> dict[str, Any]:
 
 def dataset_jsonld(request: Request, store: ox.Store) -> str:
     """The schema.org Dataset block of the home page, as JSON safe inside a <script> element."""
-    import json
-
-    from jakgraph import paths
-    from jakgraph.publish.metadata import LETTER_IRI, schema_org_dataset
-    from jakgraph.publish.void import dumps
-
     title = next((q.object.value for q in store.quads_for_pattern(
         ox.NamedNode(LETTER_IRI), ox.NamedNode("http://purl.org/dc/terms/title"), None, None)), None)
     block = schema_org_dataset(request.app.state.jak.settings.base_url,
