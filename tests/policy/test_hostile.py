@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import server_support
 from test_limits import (
     at_token_limit,
     bangs,
@@ -42,6 +41,8 @@ from test_limits import (
 )
 
 from jakgraph.stores.remote import graphs_to_push, push
+
+import server_support
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 

@@ -15,13 +15,12 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from jakgraph.settings import Settings
-from jakgraph.errors import QuerySyntaxError
-from jakgraph.errors import PolicyViolation, ServiceRefused
+from jakgraph.errors import PolicyViolation, QuerySyntaxError, ServiceRefused
+from jakgraph.policy.query import check_query
 from jakgraph.policy.service import check_service_target, literal_ip
+from jakgraph.settings import Settings
 from jakgraph.sparql.parse import analyse
 from jakgraph.web.guards import LimitsMiddleware
-from jakgraph.policy.query import check_query
 
 PUBLIC = "93.184.215.14"   # an address outside every special-purpose range
 

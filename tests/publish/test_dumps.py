@@ -6,8 +6,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from jakgraph.publish.dumps import EXPORT_FORMATS, serialise, union_graph
 from jakgraph.namespaces import BACKGROUND_GRAPH, DERIVED_GRAPH, LETTER_GRAPH, ONTOLOGY_GRAPH
+from jakgraph.publish.dumps import EXPORT_FORMATS, serialise, union_graph
 
 
 def named_graphs(dataset: Dataset) -> dict[str, Graph]:

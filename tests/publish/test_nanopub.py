@@ -23,10 +23,12 @@ from jakgraph.publish.nanopub import (
     Nanopublication,
     build_nanopubs,
     literals_as_written,
-    main as check_file,
     parse_trig,
     split,
     verify,
+)
+from jakgraph.publish.nanopub import (
+    main as check_file,
 )
 
 SAVI_RUX = "https://w3id.org/jakgraph/statement/savi-ruxolitinib"

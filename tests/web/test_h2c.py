@@ -22,9 +22,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from jena_support import jena_missing, run_jena
 
 from jakgraph.namespaces import DISEASE, DRUG, JAK, LETTER_GRAPH
+from jena_support import jena_missing, run_jena
 
 pytestmark = pytest.mark.server
 
@@ -257,7 +257,7 @@ def test_jdk_http_client_every_format(live_server, expected: set, jdk_client: li
     assert done.returncode == 0, done.stderr
     answers = done.stdout.split("=== ")[1:]
     assert len(answers) == len(SERVER_FORMATS)
-    for (fmt, media_type), answer in zip(SERVER_FORMATS.items(), answers):
+    for (fmt, media_type), answer in zip(SERVER_FORMATS.items(), answers, strict=True):
         status_line, _, body = answer.partition("\n")
         assert status_line.startswith(f"200 HTTP_1_1 {media_type}"), (fmt, status_line, body)
         assert parse_rsparql(body, fmt) == expected, (fmt, body)

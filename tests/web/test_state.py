@@ -15,6 +15,7 @@ import re
 import pytest
 from rdflib import Graph, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
+
 from writes_support import AUTH, client_for, fresh_state
 
 VOID = Namespace("http://rdfs.org/ns/void#")

@@ -10,10 +10,10 @@ import pyoxigraph as ox
 
 from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError
-from jakgraph.stores.ondisk import open_persistent
-from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
 from jakgraph.policy.limits import check_quads
 from jakgraph.settings import Settings
+from jakgraph.stores.ondisk import open_persistent
+from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:

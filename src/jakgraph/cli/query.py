@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from jakgraph import formats
 from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
-from jakgraph import formats
 from jakgraph.namespaces import PREFIXES, curie
 from jakgraph.policy.query import check_query_limits
 from jakgraph.settings import Settings

@@ -22,8 +22,8 @@ from typing import TypedDict
 
 import pyoxigraph as ox
 
-from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
 from jakgraph.engine.base import QueryRequest, QueryResult
+from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
 from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset, describe_syntax_error

@@ -27,11 +27,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from jakgraph.publish import metadata
-from jakgraph.views.describe import curie
-from jakgraph.publish.checksum import write_checksum
 from jakgraph.namespaces import BASE, PREFIXES
+from jakgraph.publish import metadata
+from jakgraph.publish.checksum import write_checksum
 from jakgraph.stores.bridge import select_rows
+from jakgraph.views.describe import curie
 
 INFORES = metadata.INFORES
 NODE_COLUMNS = ("id", "category", "name", "xref", "iri", "provided_by")

@@ -8,8 +8,8 @@ moves it into that standard form so nanopub tooling (Nanodash, nanopub servers, 
 What goes where (the decision, also in docs/exchange.md):
 
 * one nanopublication per statement of the letter graph of the kinds in :data:`STATEMENT_KINDS` (treatment
-  evidence, drug-class statement, a treatment whose drug the letter does not name, safety statement, treatment switch, evidence limitation, gene-disease
-  association) that says ``jak:statedIn`` the letter;
+  evidence, drug-class statement, a treatment whose drug the letter does not name, safety statement, treatment
+  switch, evidence limitation, gene-disease association) that says ``jak:statedIn`` the letter;
 * **assertion**: the statement's own triples from the letter graph, and the triples of the parts that have
   no nanopublication of their own (patient groups, doses, durations, outcomes, adverse events, times to
   effect: reached through :data:`PART_PROPERTIES`); a part that is itself a statement with its own

@@ -17,7 +17,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from jakgraph import paths
-from jakgraph.settings import Settings
+from jakgraph.build.sources import curated_sources
+from jakgraph.formats import TSV
 from jakgraph.namespaces import (
     BASE,
     CC_BY_4,
@@ -30,13 +31,11 @@ from jakgraph.namespaces import (
     SPDX,
     VOID,
 )
-from jakgraph.build.sources import curated_sources
-from jakgraph.formats import TSV
+from jakgraph.publish import metadata as release
 from jakgraph.publish.dumps import EXPORT_FORMATS
+from jakgraph.settings import Settings
 from jakgraph.stores.bridge import from_ox
 from jakgraph.stores.loaded import loaded_graphs
-
-from jakgraph.publish import metadata as release
 
 #: the dump files ``jakgraph build`` writes, by file extension, with their media types: the RDF dumps from the
 #: format table, KGX's TSV pair (and SSSOM's TSV), and the KGX graph metadata (plain JSON)

@@ -146,7 +146,7 @@ def analyse(kind: str, text: str, *, base: str | None = None,
     else:
         prologues = list(dict.get(tree, "prologue") or [])
         bodies = list(dict.get(tree, "request") or [])
-        pairs = list(zip(prologues + [None] * (len(bodies) - len(prologues)), bodies))
+        pairs = list(zip(prologues + [None] * (len(bodies) - len(prologues)), bodies, strict=True))
     for decls, body in pairs:
         if decls is not None:
             prologue.read(decls)

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
+from jakgraph.engine.base import QueryResult
 from jakgraph.errors import (
     EngineUnavailable,
     JakgraphError,
@@ -42,7 +43,6 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
-from jakgraph.engine.base import QueryResult
 from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes

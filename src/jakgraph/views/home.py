@@ -9,11 +9,11 @@ import pyoxigraph as ox
 from fastapi import Request
 
 from jakgraph import paths
+from jakgraph.namespaces import PREFIXES
 from jakgraph.publish.metadata import LETTER_IRI, schema_org_dataset
 from jakgraph.publish.void import dumps
-from jakgraph.views.describe import curie, local_path
-from jakgraph.namespaces import PREFIXES
 from jakgraph.stores.bridge import select_rows
+from jakgraph.views.describe import curie, local_path
 
 #: (what, class) pairs the home page counts, instances of subclasses included
 COUNTED: tuple[tuple[str, str], ...] = (
