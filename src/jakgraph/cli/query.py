@@ -55,13 +55,13 @@ def _text(serialised: bytes | None) -> str:
 def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> str:
     if isinstance(result, ox.QueryBoolean):
         if fmt in RESULT_FORMATS:
-            return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
+            return _text(result.serialize(format=formats.format_named("solutions", fmt).results))
         return "true" if bool(result) else "false"
     if isinstance(result, ox.QueryTriples):
         rdf = formats.format_named("graph", fmt) if fmt in GRAPH_FORMATS else formats.TURTLE
-        return result.serialize(format=rdf.rdf).decode()
+        return _text(result.serialize(format=rdf.rdf))
     if fmt in RESULT_FORMATS:
-        return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
+        return _text(result.serialize(format=formats.format_named("solutions", fmt).results))
     if fmt in GRAPH_FORMATS:
         raise JakgraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; a SELECT gives table, csv, tsv, json or xml")
     return table(result)

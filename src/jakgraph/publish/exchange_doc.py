@@ -30,7 +30,7 @@ EDGE = ("CHEBI:71200", "biolink:applied_to_treat", "MONDO:0014405")  # tofacitin
 def _nanopub_section(store: ox.Store):  # noqa: ANN202 - (TriG, count, the example Nanopublication)
     nanopubs = build_nanopubs(store)
     savi = {q.subject.value for q in store.quads_for_pattern(
-        None, ox.NamedNode(str(JAK["disease"])), ox.NamedNode(SAVI), None)}
+        None, ox.NamedNode(str(JAK["disease"])), ox.NamedNode(SAVI), None) if not isinstance(q.subject, ox.Triple)}
     candidates = [n for n in nanopubs if n.statement in savi and n.kind == "TreatmentEvidence"]
     example = min(candidates, key=lambda n: (len(n.serialize("trig")), n.uri))
     return example.serialize("trig").strip(), len(nanopubs) - 1, example

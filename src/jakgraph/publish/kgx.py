@@ -27,11 +27,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from jakgraph.namespaces import BASE, PREFIXES
+from jakgraph.namespaces import BASE, PREFIXES, curie
 from jakgraph.publish import metadata
 from jakgraph.publish.checksum import write_checksum
 from jakgraph.stores.bridge import select_rows
-from jakgraph.views.describe import curie
 
 INFORES = metadata.INFORES
 NODE_COLUMNS = ("id", "category", "name", "xref", "iri", "provided_by")
@@ -181,7 +180,8 @@ def _publication(store: ox.Store, iri: str) -> str | None:
     node = ox.NamedNode(iri)
     for prop, prefix in (("pmid", "PMID"), ("doi", "doi")):
         for q in store.quads_for_pattern(node, ox.NamedNode(PREFIXES["jak"] + prop), None, None):
-            return f"{prefix}:{q.object.value}"
+            if not isinstance(q.object, ox.Triple):
+                return f"{prefix}:{q.object.value}"
     return None
 
 

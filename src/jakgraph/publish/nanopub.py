@@ -35,11 +35,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import nanopub_sign
 import pyoxigraph as ox
 import rdflib
-from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import ConjunctiveGraph, Dataset, Graph, IdentifiedNode, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from jakgraph.errors import JakgraphError
@@ -136,7 +137,7 @@ def _trig_parts(nanopub: Nanopublication, *, with_local_prefixes: bool) -> tuple
     return prefixes, "\n".join(blocks)
 
 
-def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Literal:
+def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> URIRef | Literal:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.Literal):
@@ -145,6 +146,8 @@ def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Li
         if term.datatype.value == str(XSD.string):
             return Literal(term.value, normalize=False)
         return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    if isinstance(term, ox.Triple):
+        raise NanopubError(f"quoted triple {term} in the letter graph: a nanopublication holds plain triples")
     raise NanopubError(f"blank node {term} in the letter graph: a nanopublication needs IRIs to hash stably")
 
 
@@ -159,7 +162,9 @@ def statements(store: ox.Store) -> list[tuple[str, str]]:
     query = f"""SELECT ?s ?kind WHERE {{ GRAPH <{LETTER_GRAPH}> {{
         VALUES ?kind {{ {kinds} }} ?s a ?kind ; jak:statedIn <{metadata.LETTER_IRI}> }} }} ORDER BY ?s ?kind"""
     found: dict[str, str] = {}
-    for row in store.query(query, prefixes=PREFIXES):
+    solutions = store.query(query, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+    for row in solutions:
         found.setdefault(row[0].value, row[1].value.rsplit("/", 1)[-1])
     return sorted(found.items())
 
@@ -289,7 +294,8 @@ def _as_dataset(graph: ConjunctiveGraph) -> Dataset:
     for prefix, ns in graph.namespaces():
         ds.bind(prefix, ns, override=True, replace=True)
     for s, p, o, c in graph.quads((None, None, None, None)):
-        ds.add((s, p, o, c.identifier if hasattr(c, "identifier") else c))
+        # rdflib takes a graph's identifier as the context too (ConjunctiveGraph._graph); its annotation says Graph
+        ds.add((s, p, o, c.identifier if isinstance(c, Graph) else c))  # type: ignore[arg-type]
     return ds
 
 
@@ -352,7 +358,8 @@ def combined(nanopubs: Iterable[Nanopublication]) -> Dataset:
     out.bind("npx", str(NPX), override=True, replace=True)
     for nanopub in nanopubs:
         for quad in nanopub.dataset.quads((None, None, None, None)):
-            out.add(quad)
+            # Dataset.quads gives the graph's identifier, which add takes; its annotation says Graph
+            out.add(quad)  # type: ignore[arg-type]
     return out
 
 
@@ -360,9 +367,11 @@ def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
     """The nanopublications of a multi-nanopub Dataset, one ConjunctiveGraph each (for checking, signing)."""
     heads = ((s, c) for s, _, _, c in dataset.quads((None, RDF.type, NP.Nanopublication, None)))
     for np_uri, head in sorted(heads, key=lambda x: str(x[0])):
-        head_id = head.identifier if hasattr(head, "identifier") else head
-        names = [head_id] + [o for _, p, o, _ in dataset.quads((np_uri, None, None, head_id))
-                             if p in (NP.hasAssertion, NP.hasProvenance, NP.hasPublicationInfo)]
+        head_id = head.identifier if isinstance(head, Graph) else head
+        # rdflib takes a graph's identifier as the context too (ConjunctiveGraph._graph); its annotation says Graph
+        parts = [o for _, p, o, _ in dataset.quads((np_uri, None, None, head_id))  # type: ignore[arg-type]
+                 if p in (NP.hasAssertion, NP.hasProvenance, NP.hasPublicationInfo) and isinstance(o, URIRef)]
+        names: list[IdentifiedNode | None] = [head_id, *parts]
         single = ConjunctiveGraph()
         for prefix, ns in dataset.namespaces():
             if prefix not in ("this", "sub"):
@@ -372,12 +381,12 @@ def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
         if str(head_id).startswith(str(np_uri)) and str(head_id).endswith("Head"):
             single.bind("sub", Namespace(str(head_id)[:-len("Head")]), override=True, replace=True)
         for name in names:
-            for s, p, o, _ in dataset.quads((None, None, None, name)):
+            for s, p, o, _ in dataset.quads((None, None, None, name)):  # type: ignore[arg-type]  # as above
                 single.get_context(name).add((s, p, o))
         yield single
 
 
-def verify(trig: str) -> dict[str, object]:
+def verify(trig: str) -> dict[str, Any]:
     """Check one nanopublication (TriG) with ``nanopub-sign``: its Trusty URI and, if signed, its signature."""
     try:
         return nanopub_sign.Nanopub(trig).check().info()

@@ -143,7 +143,8 @@ def mappings(store: ox.Store) -> list[Mapping]:
 def _source(store: ox.Store, subject: str, object_prefix: str) -> str:
     """The background source a mapping rests on: the subject's, for the object's prefix, when it names one."""
     named = {q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(subject), ox.NamedNode(PREFIXES["jak"] + "backgroundSource"), None, None)}
+        ox.NamedNode(subject), ox.NamedNode(PREFIXES["jak"] + "backgroundSource"), None, None)
+        if not isinstance(q.object, ox.Triple)}
     for candidate in SOURCE_BY_PREFIX.get(object_prefix, ()):
         if str(SOURCE[candidate]) in named:
             return f"source:{candidate}"

@@ -273,7 +273,7 @@ def _analysis_json(analysis: Analysis) -> dict[str, object]:
     }
 
 
-def _analysis_from_json(data: dict) -> Analysis:  # type: ignore[type-arg]
+def _analysis_from_json(data: dict) -> Analysis:
     services = tuple(Variable(t["var"]) if "var" in t else URIRef(t["iri"]) for t in data["services"])
     return Analysis(data["kind"], tuple(data["operations"]), services, bool(data["dataset_clauses"]),
                     int(data["modify_count"]), int(data["silent_services"]), tuple(URIRef(t) for t in data["loads"]),

@@ -122,13 +122,13 @@ def obo_iri(curie: str, idspaces: dict[str, str] | None = None) -> str:
 
 def obo_triples(path: Path, out: IO[str]) -> int:
     """Every class of an OBO file as OBO-in-OWL N-Triples on ``out``; SourceError if it does not parse."""
-    import pronto  # lazy: pronto (with fastobo, networkx) is needed only by `load` of an .obo file
+    from pronto.ontology import Ontology  # lazy: pronto (with fastobo, networkx): only `load` of .obo
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pronto warns about encoding sniffing and unknown tags
             with _open_text(path) as text:
-                ontology = pronto.Ontology(io.BytesIO(text.read().encode("utf-8")))
+                ontology = Ontology(io.BytesIO(text.read().encode("utf-8")))
     except SyntaxError as err:
         raise SourceError(str(path), f"OBO syntax error: {' '.join(str(err).split())[:400]}",
                           err.lineno if isinstance(err.lineno, int) else None) from None

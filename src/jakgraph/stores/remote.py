@@ -43,7 +43,7 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
-from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
+from jakgraph.formats import JSON, N_TRIPLES, parse_content_type, written
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
@@ -380,8 +380,8 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if content_type in solutions.media_types:  # as asked: passed on untouched
             return solutions, _results_kind(body, received), body
         parsed = _parse_results(body, received)
-        kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, parsed.serialize(format=solutions.results)
+        kind: ResultKind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
+        return solutions, kind, written(parsed.serialize(format=solutions.results))
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
@@ -389,7 +389,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if content_type not in graph.media_types:
             try:
                 triples = list(ox.parse(body, format=received_graph))
-                body = ox.serialize(triples, format=graph.rdf)
+                body = written(ox.serialize(triples, format=graph.rdf))
             except (SyntaxError, ValueError) as err:
                 raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
         return graph, "graph", body

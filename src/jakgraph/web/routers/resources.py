@@ -12,8 +12,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from jakgraph.namespaces import BASE, DERIVED_GRAPH, JAK, ONTOLOGY_IRI, PREFIXES
-from jakgraph.views.describe import RDF_TYPE, View, as_link, curie, external_identifiers, facts_in, facts_out
+from jakgraph.namespaces import BASE, DERIVED_GRAPH, JAK, ONTOLOGY_IRI, PREFIXES, curie
+from jakgraph.views.describe import RDF_TYPE, View, as_link, external_identifiers, facts_in, facts_out
 from jakgraph.views.evidence import evidence_card, is_evidence, reference, reference_sort_key, sentence_place
 from jakgraph.views.siteindex import site_index, suggestions
 from jakgraph.web import linkeddata as ld
