@@ -312,6 +312,7 @@ def test_ready_reports_an_empty_store_and_dead_workers(built, monkeypatch):
         assert client.get("/ready").status_code == 200       # workers not started yet: they start on demand
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
         assert client.get("/ready").json()["checks"]["workers_alive"] is True
+        assert client.portal is not None
         client.portal.call(state.pool.close)                 # the real workers stop
         response = client.get("/ready")
         assert response.status_code == 503 and response.json()["checks"]["workers_alive"] is False

@@ -192,11 +192,13 @@ def parse_rsparql(output: str, fmt: str) -> set[tuple[str, str]]:
         return rows_of(output.encode())
     if fmt == "xml":
         ns = {"r": "http://www.w3.org/2005/sparql-results#"}
-        rows = set()
+        found: set[tuple[str, str]] = set()
         for result in ET.fromstring(output).iterfind(".//r:result", ns):
             cells = {b.get("name"): b[0].text for b in result.iterfind("r:binding", ns)}
-            rows.add((cells["disease"], cells["label"]))
-        return rows
+            disease, label = cells["disease"], cells["label"]
+            assert disease is not None and label is not None, cells
+            found.add((disease, label))
+        return found
     if fmt == "csv":
         return {(r["disease"], r["label"]) for r in csv.DictReader(io.StringIO(output))}
     if fmt == "tsv":
@@ -204,7 +206,7 @@ def parse_rsparql(output: str, fmt: str) -> set[tuple[str, str]]:
         assert lines[0].split("\t") == ["?disease", "?label"]
         return {(_iri(d), _literal(lb)) for d, lb in (line.split("\t") for line in lines[1:] if line)}
     assert fmt == "text"
-    rows = set()
+    rows: set[tuple[str, str]] = set()
     for line in output.splitlines():
         if line.startswith("| <"):
             disease, label = (cell.strip() for cell in line.strip().strip("|").split(" | "))
