@@ -182,6 +182,27 @@ def test_the_lazy_imports_keep_heavy_modules_out() -> None:
         assert json.loads(done.stdout.strip().splitlines()[-1]) == [], f"importing {name} loads these"
 
 
+def test_help_keeps_heavy_modules_out() -> None:
+    """`jakgraph --help` builds the parser of every command, so it imports every command module: their
+    ``# lazy:`` imports keep pyshacl, rdflib's SPARQL engine, the web stack and the exchange libraries out."""
+    heavy = ["pyshacl", "rdflib.plugins.sparql", "fastapi", "uvicorn", "curies", "sssom", "pandas", "linkml",
+             "nanopub", "bmt", "biolink_model", "pronto", "markdown"]
+    script = (
+        "import json, sys\n"
+        "from jakgraph.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps([h for h in json.loads(sys.argv[1]) if h in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, json.dumps(heavy)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "export" in done.stdout and "serve" in done.stdout  # the full parser was built
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [], "`jakgraph --help` loads these"
+
+
 def _is_lazy_worthy(target: str) -> bool:
     """A jakgraph module or a third-party one: what an import inside a function must give a reason for."""
     top = target.split(".")[0]

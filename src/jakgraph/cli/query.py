@@ -8,10 +8,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from jakgraph import formats
-from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
 from jakgraph.namespaces import PREFIXES, curie
-from jakgraph.policy.query import check_query_limits
 from jakgraph.settings import Settings
 
 #: --format: the table, a results format (SELECT/ASK) or an RDF format (CONSTRUCT/DESCRIBE), by formats.py name
@@ -88,6 +86,11 @@ def _cell(term: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: pyshacl and rdflib's SPARQL engine (the parser behind the query checks); `jakgraph --help` imports
+    # every command module
+    from jakgraph.build.pipeline import build_graph
+    from jakgraph.policy.query import check_query_limits
+
     text = read_query(args)
     check_query_limits(text, Settings())   # before any parser: a nested query is one line and exit 2, not a crash
     built = build_graph(validate=False)
