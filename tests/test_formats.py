@@ -90,7 +90,7 @@ def test_rdflib_reads_what_oxigraph_writes(fmt: F.ResultFormat) -> None:
         ox.Triple(ox.NamedNode(ex + "s"), ox.NamedNode(ex + "part"), ox.BlankNode("b0")),
         ox.Triple(ox.BlankNode("b0"), ox.NamedNode(ex + "note"), ox.Literal("plain")),
     ]
-    body = ox.serialize(triples, format=fmt.ox)
+    body = ox.serialize(triples, format=fmt.rdf)
     expected = Graph().parse(data=ox.serialize(triples, format=R.N_TRIPLES), format="nt")
     assert fmt.rdflib
     if fmt.quads:

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 from fastapi.testclient import TestClient
 
 from jakgraph.build.pipeline import BuiltGraph
-from jakgraph.settings import Settings
 from jakgraph.namespaces import SHAPES_GRAPH
+from jakgraph.settings import Settings
 from jakgraph.web.state import AppState
 
 from server_support import app_client

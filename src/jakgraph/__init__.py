@@ -27,7 +27,7 @@ def __getattr__(name: str) -> Any:
     """``BuiltGraph``, ``build_graph`` and ``write_dumps`` load on first use (they bring rdflib's SPARQL
     engine and pyshacl), so that commands and workers that do not build start fast."""
     if name in ("BuiltGraph", "build_graph", "write_dumps"):
-        from jakgraph.build import pipeline as build
+        from jakgraph.build import pipeline as build  # lazy: pyshacl and rdflib's SPARQL engine
 
         return getattr(build, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

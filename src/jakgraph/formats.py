@@ -48,6 +48,7 @@ __all__ = [
     "format_named",
     "names",
     "parse_content_type",
+    "written",
 ]
 
 Family = Literal["solutions", "graph"]
@@ -212,3 +213,11 @@ def by_media_type(media_type: str, among: tuple[ResultFormat, ...]) -> ResultFor
     essence = parse_content_type(media_type)[0]
     return next((fmt for fmt in among if essence in fmt.media_types), None)
 
+
+
+def written(output: bytes | None) -> bytes:
+    """What a pyoxigraph ``serialize`` given no output file returns: the bytes (its stub says ``bytes | None``,
+    None being the return when it writes to a file)."""
+    if output is None:
+        raise TypeError("pyoxigraph returned no bytes: it was given an output file")
+    return output

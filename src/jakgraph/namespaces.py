@@ -132,7 +132,7 @@ def sparql_prologue(prefixes: dict[str, str] = PREFIXES) -> str:
 @cache
 def converter() -> curies.Converter:
     """The one CURIE converter (the longest matching namespace wins: ``MONDO:0001``, not ``obo:MONDO_0001``)."""
-    import curies  # here, not at the top: it brings pydantic, a cost every jakgraph command would pay
+    import curies  # lazy: curies brings pydantic, a cost every jakgraph command would pay
 
     return curies.Converter.from_prefix_map(PREFIXES)
 

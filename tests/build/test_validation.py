@@ -15,12 +15,9 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
-from jakgraph.build import pipeline as build_module
-from jakgraph.build import identifier_shapes
 from jakgraph import paths
-from jakgraph.cli import main
-from jakgraph.errors import SourceError, ValidationFailed
-from jakgraph.namespaces import BACKGROUND_GRAPH, DERIVED_GRAPH, JAK, LETTER_GRAPH, SHAPES_GRAPH
+from jakgraph.build import identifier_shapes
+from jakgraph.build import pipeline as build_module
 from jakgraph.build.report import compact
 from jakgraph.build.sources import parse_file
 from jakgraph.build.validation import (
@@ -33,6 +30,9 @@ from jakgraph.build.validation import (
     validate_dataset,
     validate_graph,
 )
+from jakgraph.cli import main
+from jakgraph.errors import SourceError, ValidationFailed
+from jakgraph.namespaces import BACKGROUND_GRAPH, DERIVED_GRAPH, JAK, LETTER_GRAPH, SHAPES_GRAPH
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))

@@ -14,8 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from jakgraph.views.coverage import curie
-from jakgraph.namespaces import PREFIXES
+from jakgraph.namespaces import PREFIXES, curie
 
 FOLDER = Path(__file__).parents[1] / "competency"
 QUESTIONS = sorted(FOLDER.glob("*.rq"))

@@ -16,8 +16,8 @@ import pyoxigraph as ox
 import pytest
 
 from jakgraph.build.pipeline import BuiltGraph
-from jakgraph.views.gallery import Example, load_examples
 from jakgraph.namespaces import BASE, EXAMPLE, PREFIXES
+from jakgraph.views.gallery import Example, load_examples
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 DRUG = BASE + "drug/"

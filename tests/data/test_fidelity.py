@@ -16,9 +16,9 @@ from decimal import Decimal
 import pytest
 from rdflib import RDF, Literal, URIRef
 
-from jakgraph.views.coverage import sentence_coverage
 from jakgraph.build.letter import letter_sentences, normalised_letter
 from jakgraph.namespaces import JAK, LETTER_GRAPH, PUBLICATION, REFERENCE, SENTENCE
+from jakgraph.views.coverage import sentence_coverage
 
 LETTER = PUBLICATION["banday-letter"]
 SENTENCES = {s.key: s for s in letter_sentences()}

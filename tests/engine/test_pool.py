@@ -17,8 +17,8 @@ from jakgraph import formats as F
 from jakgraph.engine.base import QueryEngine, QueryRequest
 from jakgraph.engine.execute import ExecutionOptions, execute
 from jakgraph.engine.pool import WorkerPool
-from jakgraph.sparql.text import declares_dataset, describe_syntax_error, query_form, skeleton, used_prefixes
 from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, QueryTimeoutError, ResultLimitError
+from jakgraph.sparql.text import declares_dataset, describe_syntax_error, query_form, skeleton, used_prefixes
 
 EX = "http://example.org/"
 G1, G2 = ox.NamedNode(EX + "g1"), ox.NamedNode(EX + "g2")

@@ -14,10 +14,11 @@ import pyoxigraph as ox
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from writes_support import TOKEN, client_for, fresh_state
 
 from jakgraph.errors import LimitExceeded
 from jakgraph.policy.limits import Limits, check_sparql, measure_sparql
+
+from writes_support import TOKEN, client_for, fresh_state
 
 LIMIT = Limits().max_nesting_depth
 UNIT = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)

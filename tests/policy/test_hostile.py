@@ -24,8 +24,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-import server_support
-from test_limits import (
+
+from jakgraph.stores.remote import graphs_to_push, push
+from limits_support import (
     at_token_limit,
     bangs,
     long_iri,
@@ -41,7 +42,7 @@ from test_limits import (
     values,
 )
 
-from jakgraph.stores.remote import graphs_to_push, push
+import server_support
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -320,7 +321,7 @@ def test_the_corpus_against_the_embedded_server(embedded: server_support.Server)
             for form, kwargs in (("form", {"data": {"update": text}}),
                                  ("direct", {"content": text.encode("utf-8"),
                                              "headers": {**AUTH, "Content-Type": "application/sparql-update"}})):
-                response = client.post(url + "/update", **kwargs)  # type: ignore[arg-type]
+                response = client.post(url + "/update", **kwargs)
                 assert response.status_code == expected, f"{name} ({form}): {response.status_code} {response.text[:300]}"
                 if expected == 200:
                     assert response.json()["status"] == "unchanged"

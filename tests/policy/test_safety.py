@@ -15,13 +15,12 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from jakgraph.settings import Settings
-from jakgraph.errors import QuerySyntaxError
-from jakgraph.errors import PolicyViolation, ServiceRefused
+from jakgraph.errors import PolicyViolation, QuerySyntaxError, ServiceRefused
+from jakgraph.policy.query import check_query
 from jakgraph.policy.service import check_service_target, literal_ip
+from jakgraph.settings import Settings
 from jakgraph.sparql.parse import analyse
 from jakgraph.web.guards import LimitsMiddleware
-from jakgraph.policy.query import check_query
 
 PUBLIC = "93.184.215.14"   # an address outside every special-purpose range
 
@@ -313,6 +312,7 @@ def test_ready_reports_an_empty_store_and_dead_workers(built, monkeypatch):
         assert client.get("/ready").status_code == 200       # workers not started yet: they start on demand
         assert client.get("/sparql", params={"query": "ASK {}"}).status_code == 200
         assert client.get("/ready").json()["checks"]["workers_alive"] is True
+        assert client.portal is not None
         client.portal.call(state.pool.close)                 # the real workers stop
         response = client.get("/ready")
         assert response.status_code == 503 and response.json()["checks"]["workers_alive"] is False

@@ -6,8 +6,8 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from jakgraph.publish.dumps import EXPORT_FORMATS, serialise, union_graph
 from jakgraph.namespaces import BACKGROUND_GRAPH, DERIVED_GRAPH, LETTER_GRAPH, ONTOLOGY_GRAPH
+from jakgraph.publish.dumps import EXPORT_FORMATS, serialise, union_graph
 
 
 def named_graphs(dataset: Dataset) -> dict[str, Graph]:
@@ -35,11 +35,11 @@ def test_export_round_trip_is_isomorphic(built, name: str) -> None:
             assert len(actual[graph_name]) == len(graph), graph_name
             assert isomorphic(actual[graph_name], graph), f"{name}: graph {graph_name} differs"
     else:
-        back = Graph()
-        back.parse(data=data, format=fmt.rdflib)
-        expected = union_graph(built.dataset)
-        assert len(back) == len(expected)
-        assert isomorphic(back, expected), f"{name}: the exported union graph differs"
+        back_union = Graph()
+        back_union.parse(data=data, format=fmt.rdflib)
+        expected_union = union_graph(built.dataset)
+        assert len(back_union) == len(expected_union)
+        assert isomorphic(back_union, expected_union), f"{name}: the exported union graph differs"
 
 
 def test_the_export_holds_every_curated_and_derived_graph(built) -> None:

@@ -9,10 +9,10 @@ from rdflib import Graph
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from jakgraph import paths
+from jakgraph.build.validation import GUARDED_GRAPHS, shapes_graph, to_store
 from jakgraph.cli import main
 from jakgraph.namespaces import JAK, ONTOLOGY_GRAPH
 from jakgraph.publish.schema_doc import mask_examples, render, render_curated
-from jakgraph.build.validation import GUARDED_GRAPHS, shapes_graph, to_store
 
 COMMITTED = paths.ROOT / "docs" / "schema.md"
 

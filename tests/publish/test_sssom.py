@@ -9,8 +9,8 @@ import pytest
 from jakgraph import __version__, paths
 from jakgraph.build.pipeline import BuiltGraph
 from jakgraph.cli import main
-from jakgraph.namespaces import PREFIXES
 from jakgraph.publish.sssom import MANUAL, PREDICATES, mappings, write_sssom
+from jakgraph.stores.bridge import select_rows
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_sssom_py_parses_and_validates_with_zero_problems(built: BuiltGraph, sss
     values = " ".join(f"skos:{p}" for p in PREDICATES)
     query = (f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} "
              "?s ?p ?o . FILTER(isIRI(?s) && isIRI(?o)) } }")
-    expected = int(next(iter(built.store.query(query, use_default_graph_as_union=True, prefixes=PREFIXES)))[0].value)
+    expected = int(select_rows(built.store, query)[0]["n"].value)
     assert len(msdf.df) == expected == len(mappings(built.store))
     assert set(msdf.df["mapping_justification"]) == {MANUAL}
     assert msdf.metadata["mapping_set_version"] == __version__
@@ -78,7 +78,7 @@ def test_rows_carry_labels_sources_and_the_checked_identifiers(sssom_file: Path)
     savi = next(r for r in rows if r["subject_id"] == "disease:savi" and r["object_id"] == "MONDO:0014405")
     assert savi["predicate_id"] == "skos:exactMatch" and savi["mapping_source"] == "source:mondo"
     assert savi["subject_label"] == "STING-associated vasculopathy with onset in infancy"
-    table = {}
+    table: dict[str, str] = {}
     with paths.IDENTIFIERS_PATH.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             table.setdefault(row["iri"], row["label"])

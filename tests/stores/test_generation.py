@@ -9,6 +9,7 @@ from jakgraph.errors import SourceError, WriteNotConforming
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import load_file, unload
 from jakgraph.stores.writer import GraphWriter
+
 from writes_support import INVALID_INSERT, VALID_INSERT, copy_store
 
 

@@ -11,6 +11,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from jakgraph.cli import main
+from jakgraph.errors import JakgraphError, SourceError
+from jakgraph.namespaces import LOADED_GRAPHS
 from jakgraph.stores.loaded import (
     check_syntax,
     detect_format,
@@ -20,9 +23,6 @@ from jakgraph.stores.loaded import (
     loaded_graphs,
     unload,
 )
-from jakgraph.cli import main
-from jakgraph.errors import JakgraphError, SourceError
-from jakgraph.namespaces import LOADED_GRAPHS
 from jakgraph.stores.ondisk import open_store_dir
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -46,6 +46,7 @@ def store(built) -> ox.Store:
 
 def select(store: ox.Store, query: str) -> list[dict[str, str]]:
     result = store.query(query, use_default_graph_as_union=True, prefixes=Q)
+    assert isinstance(result, ox.QuerySolutions)
     names = [v.value for v in result.variables]
     return [{n: row[n].value for n in names if row[n] is not None} for row in result]
 

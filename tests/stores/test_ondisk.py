@@ -11,11 +11,11 @@ import pytest
 
 from jakgraph import paths
 from jakgraph.build import pipeline
-from jakgraph.stores import ondisk as persist
 from jakgraph.errors import StoreError, StoreInUse
+from jakgraph.namespaces import LETTER_GRAPH
+from jakgraph.stores import ondisk as persist
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import load_file, loaded_graphs
-from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.stores.ondisk import (
     META_FILE,
     STORE_SUBDIR,

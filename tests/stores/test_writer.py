@@ -6,7 +6,6 @@ import threading
 import pyoxigraph as ox
 import pytest
 
-from jakgraph.namespaces import DERIVED_GRAPH, LETTER_GRAPH, SHAPES_GRAPH
 from jakgraph.errors import (
     GraphNotFound,
     OperationRefused,
@@ -16,13 +15,15 @@ from jakgraph.errors import (
     WriteError,
     WriteNotConforming,
 )
+from jakgraph.namespaces import DERIVED_GRAPH, LETTER_GRAPH, SHAPES_GRAPH
+from jakgraph.sparql.text import scan
 from jakgraph.stores.writer import (
     GraphWriter,
+    _changed_graphs,
     commit_update,
     inject_using,
-    _changed_graphs,
 )
-from jakgraph.sparql.text import scan
+
 from writes_support import INVALID_INSERT, TEST_NS, VALID_INSERT, copy_store
 
 LETTER = ox.NamedNode(str(LETTER_GRAPH))

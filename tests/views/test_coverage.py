@@ -1,7 +1,8 @@
 """jakgraph.views.coverage: sentences with the statements they back, or their reason, and the percentage."""
 from __future__ import annotations
 
-from jakgraph.views.coverage import CoverageReport, SentenceCoverage, curie, sentence_coverage
+from jakgraph.namespaces import curie
+from jakgraph.views.coverage import CoverageReport, SentenceCoverage, sentence_coverage
 
 
 def test_report_on_the_built_graph(built) -> None:

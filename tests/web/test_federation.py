@@ -21,14 +21,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-import server_support
-from jena_support import jena_missing, run_jena
 from rdflib import URIRef
 
-from jakgraph.namespaces import DISEASE, JAK
 from jakgraph.errors import ServiceRefused
+from jakgraph.namespaces import DISEASE, JAK
 from jakgraph.policy.service import LOOPBACK_SWITCH, check_service_target
 from jakgraph.stores.remote import graphs_to_push, push
+from jena_support import jena_missing, run_jena
+
+import server_support
 
 pytestmark = pytest.mark.server
 
@@ -69,9 +70,9 @@ def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]: 
             try:
                 httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
                 break
-            except httpx.HTTPError:
+            except httpx.HTTPError as err:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"oxigraph did not start: {(folder / 'server.log').read_text()}")
+                    raise RuntimeError(f"oxigraph did not start: {(folder / 'server.log').read_text()}") from err
                 time.sleep(0.1)
         with open(folder / "push.log", "w") as push_log:
             push(built.store, graphs_to_push(built.store), to=url, log=push_log)

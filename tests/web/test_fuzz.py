@@ -7,7 +7,8 @@ A 503/504 is accepted only as the documented answer to an overloaded or timed-ou
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from writes_support import TOKEN, client_for, fresh_state
 

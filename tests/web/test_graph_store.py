@@ -7,6 +7,7 @@ import pyoxigraph as ox
 import pytest
 
 from jakgraph.namespaces import LETTER_GRAPH
+
 from writes_support import AUTH, TEST_NS, client_for, fresh_state, quads
 
 G = "urn:jakgraph-test:gsp"

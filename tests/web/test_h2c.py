@@ -22,9 +22,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 import pytest
-from jena_support import jena_missing, run_jena
 
 from jakgraph.namespaces import DISEASE, DRUG, JAK, LETTER_GRAPH
+from jena_support import jena_missing, run_jena
 
 pytestmark = pytest.mark.server
 
@@ -192,11 +192,13 @@ def parse_rsparql(output: str, fmt: str) -> set[tuple[str, str]]:
         return rows_of(output.encode())
     if fmt == "xml":
         ns = {"r": "http://www.w3.org/2005/sparql-results#"}
-        rows = set()
+        found: set[tuple[str, str]] = set()
         for result in ET.fromstring(output).iterfind(".//r:result", ns):
             cells = {b.get("name"): b[0].text for b in result.iterfind("r:binding", ns)}
-            rows.add((cells["disease"], cells["label"]))
-        return rows
+            disease, label = cells["disease"], cells["label"]
+            assert disease is not None and label is not None, cells
+            found.add((disease, label))
+        return found
     if fmt == "csv":
         return {(r["disease"], r["label"]) for r in csv.DictReader(io.StringIO(output))}
     if fmt == "tsv":
@@ -204,7 +206,7 @@ def parse_rsparql(output: str, fmt: str) -> set[tuple[str, str]]:
         assert lines[0].split("\t") == ["?disease", "?label"]
         return {(_iri(d), _literal(lb)) for d, lb in (line.split("\t") for line in lines[1:] if line)}
     assert fmt == "text"
-    rows = set()
+    rows: set[tuple[str, str]] = set()
     for line in output.splitlines():
         if line.startswith("| <"):
             disease, label = (cell.strip() for cell in line.strip().strip("|").split(" | "))
@@ -257,7 +259,7 @@ def test_jdk_http_client_every_format(live_server, expected: set, jdk_client: li
     assert done.returncode == 0, done.stderr
     answers = done.stdout.split("=== ")[1:]
     assert len(answers) == len(SERVER_FORMATS)
-    for (fmt, media_type), answer in zip(SERVER_FORMATS.items(), answers):
+    for (fmt, media_type), answer in zip(SERVER_FORMATS.items(), answers, strict=True):
         status_line, _, body = answer.partition("\n")
         assert status_line.startswith(f"200 HTTP_1_1 {media_type}"), (fmt, status_line, body)
         assert parse_rsparql(body, fmt) == expected, (fmt, body)

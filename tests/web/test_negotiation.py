@@ -140,9 +140,15 @@ def test_parse_post() -> None:
     assert (form.query, form.format) == ("ASK {}", "tsv")
 
 
+def _named(offers: list[Offer], name: str) -> object:
+    offer = offer_named(offers, name)
+    assert offer is not None, name
+    return offer.value
+
+
 def test_offer_named_by_short_name_or_media_type() -> None:
     offers = [Offer(("application/json",), "json", ("json",)), Offer(("text/turtle",), "ttl", ("ttl", "turtle"))]
-    assert offer_named(offers, "Turtle").value == "ttl"
-    assert offer_named(offers, "text/turtle; charset=utf-8").value == "ttl"
-    assert offer_named(offers, "APPLICATION/JSON").value == "json"
+    assert _named(offers, "Turtle") == "ttl"
+    assert _named(offers, "text/turtle; charset=utf-8") == "ttl"
+    assert _named(offers, "APPLICATION/JSON") == "json"
     assert offer_named(offers, "csv") is None and offer_named(offers, "text/csv") is None

@@ -22,7 +22,6 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import OWL, RDF, RDFS, SH
 
 from jakgraph.build.pipeline import BuiltGraph
-from jakgraph.settings import Settings
 from jakgraph.namespaces import (
     DERIVED_GRAPH,
     DISEASE,
@@ -34,6 +33,7 @@ from jakgraph.namespaces import (
     PREFIXES,
     SD,
 )
+from jakgraph.settings import Settings
 
 import server_support
 

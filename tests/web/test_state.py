@@ -13,8 +13,9 @@ import io
 import re
 
 import pytest
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF
+
 from writes_support import AUTH, client_for, fresh_state
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -35,6 +36,12 @@ CSV = {"Accept": "text/csv"}
 TURTLE = {"Accept": "text/turtle"}
 
 
+def _int(value: object) -> int:
+    """An integer literal of a description (void:triples …), which must be there."""
+    assert isinstance(value, Literal), value
+    return int(value)
+
+
 def _rows(response) -> list[str]:  # noqa: ANN001
     return [row[0] for row in list(csv.reader(io.StringIO(response.text)))[1:]]
 
@@ -51,7 +58,7 @@ def _void(client) -> tuple[int, int]:  # noqa: ANN001
     assert response.status_code == 200, response.text
     graph = Graph().parse(data=response.text, format="turtle")
     dataset = URIRef("https://w3id.org/jakgraph/.well-known/void#jakgraph")
-    return int(graph.value(dataset, VOID.triples)), int(graph.value(dataset, VOID.distinctObjects))
+    return _int(graph.value(dataset, VOID.triples)), _int(graph.value(dataset, VOID.distinctObjects))
 
 
 def _service(client) -> tuple[str, int]:  # noqa: ANN001
@@ -61,7 +68,7 @@ def _service(client) -> tuple[str, int]:  # noqa: ANN001
     graph = Graph().parse(data=response.text, format="turtle")
     dataset = next(graph.objects(None, SD.defaultDataset))
     named = next(n for n in graph.subjects(RDF.type, SD.NamedGraph) if graph.value(n, SD.name) == URIRef(BACKGROUND))
-    return str(graph.value(dataset, DCTERMS.modified)), int(graph.value(graph.value(named, SD.graph), VOID.triples))
+    return str(graph.value(dataset, DCTERMS.modified)), _int(graph.value(graph.value(named, SD.graph), VOID.triples))
 
 
 def _search(client, words: str) -> str:  # noqa: ANN001

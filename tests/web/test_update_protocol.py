@@ -15,8 +15,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from jakgraph.settings import Settings
 from jakgraph.namespaces import PREFIXES
+from jakgraph.settings import Settings
+
 from writes_support import AUTH, client_for, fresh_state, quads
 
 DATA = "http://kasei.us/2009/09/sparql/data/"

@@ -12,9 +12,9 @@ from rdflib.term import Node
 
 from jakgraph import paths
 from jakgraph.build.pipeline import BuiltGraph, write_dumps
-from jakgraph.settings import Settings
 from jakgraph.namespaces import DCAT, SPDX, VOID
 from jakgraph.publish.void import void_iri
+from jakgraph.settings import Settings
 
 from server_support import app_client
 

@@ -9,13 +9,14 @@ from rdflib import Dataset, Graph
 
 from jakgraph import paths
 from jakgraph.build.derive import materialise
-from jakgraph.publish.dumps import EXPORT_FORMATS, write_checksum, write_exchange, write_export
+from jakgraph.build.sources import load_curated
+from jakgraph.build.validation import ValidationOutcome, require_conformance, validate_dataset
+from jakgraph.namespaces import DERIVED_GRAPH
+from jakgraph.publish.checksum import write_checksum
+from jakgraph.publish.dumps import EXPORT_FORMATS, write_exchange, write_export
 from jakgraph.publish.kgx import write_kgx
 from jakgraph.publish.metadata import stamp_ontology
-from jakgraph.namespaces import DERIVED_GRAPH
-from jakgraph.build.sources import load_curated
 from jakgraph.stores.bridge import dataset_to_store, graph_into
-from jakgraph.build.validation import ValidationOutcome, require_conformance, validate_dataset
 
 
 @dataclass

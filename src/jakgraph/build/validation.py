@@ -31,7 +31,11 @@ from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
 
 from jakgraph import paths
+from jakgraph.build import shacl_speedups
+from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
+from jakgraph.build.sources import parse_file, rdf_files
 from jakgraph.errors import SourceError, ValidationFailed
+from jakgraph.formats import GRAPH_FORMATS
 from jakgraph.namespaces import (
     BACKGROUND_GRAPH,
     DERIVED_GRAPH,
@@ -41,10 +45,6 @@ from jakgraph.namespaces import (
     PREFIXES,
     SHAPES_GRAPH,
 )
-from jakgraph.build import shacl_speedups
-from jakgraph.build.report import SEVERITIES, ShapesSummary, ValidationReport, results_from_graph
-from jakgraph.build.sources import parse_file, rdf_files
-from jakgraph.formats import GRAPH_FORMATS
 from jakgraph.stores.bridge import to_ox as _ox_term
 
 #: the named graphs the shapes guard, merged into one data graph

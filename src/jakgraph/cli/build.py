@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from jakgraph.build.pipeline import build_graph, write_dumps
+from jakgraph.publish.nanopub import read_private_key
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,9 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.sign is not None:  # a key that cannot be read stops the build before anything is written
-        from jakgraph.publish.nanopub import read_private_key
+    from jakgraph.build.pipeline import (  # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+        build_graph,
+        write_dumps,
+    )
 
+    if args.sign is not None:  # a key that cannot be read stops the build before anything is written
         read_private_key(args.sign)
     built = build_graph(validate=not args.no_validate)
     dumps = write_dumps(built, args.output, key_file=args.sign)

@@ -6,7 +6,6 @@ import json
 import sys
 import textwrap
 
-from jakgraph.build.pipeline import build_graph
 from jakgraph.views.coverage import CoverageReport, sentence_coverage
 
 
@@ -20,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jakgraph.build.pipeline import (
+        build_graph,  # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+    )
+
     built = build_graph(validate=False)
     report = sentence_coverage(built.store)
     if args.format == "json":

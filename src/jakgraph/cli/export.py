@@ -5,15 +5,21 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Dataset, Graph
 
-from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import FormatNotSupported
 from jakgraph.namespaces import GRAPH, PREFIXES
 from jakgraph.publish.dumps import EXPORT_FORMATS, export_format, serialise, write_export
 from jakgraph.publish.kgx import write_kgx
+from jakgraph.publish.nanopub import read_private_key, write_nanopubs
+from jakgraph.publish.sssom import mappings, write_sssom
+from jakgraph.stores.bridge import dataset_to_store
 from jakgraph.stores.ondisk import curated_dataset, open_store_dir
+
+if TYPE_CHECKING:
+    from jakgraph.build.pipeline import BuiltGraph
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,8 +51,6 @@ def run(args: argparse.Namespace) -> int:
     if args.format in ("nanopub", "sssom"):
         return _run_exchange(args)
     if getattr(args, "sign", None) is not None:
-        from jakgraph.errors import FormatNotSupported
-
         raise FormatNotSupported("--sign applies to --format nanopub only")
     dataset = _dataset(args)
     if getattr(args, "by_graph", None) is not None:
@@ -61,10 +65,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _built() -> BuiltGraph:
+    """The graph built from the sources (not validated: export writes what the build would)."""
+    from jakgraph.build.pipeline import (
+        build_graph,  # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+    )
+
+    return build_graph(validate=False)
+
+
 def _dataset(args: argparse.Namespace) -> Dataset:
     """The graph to export: built from the sources, or read from the on-disk store (``--store DIR``)."""
     if getattr(args, "store", None) is None:
-        return build_graph(validate=False).dataset
+        return _built().dataset
     store = open_store_dir(args.store, create=False)
     try:
         return curated_dataset(store)
@@ -109,7 +122,7 @@ def _run_kgx(args: argparse.Namespace) -> int:
         raise FormatNotSupported("kgx writes two files: give the folder with --output DIR")
     if args.output.exists() and not args.output.is_dir():
         raise FormatNotSupported(f"kgx writes two files: --output {args.output} must be a folder")
-    built = build_graph(validate=False)
+    built = _built()
     for path in write_kgx(built.store, args.output):
         print(f"wrote {path}", file=sys.stderr)
     return 0
@@ -119,27 +132,19 @@ def _run_exchange(args: argparse.Namespace) -> int:
     """nanopub: all nanopublications and the index in one TriG file; sssom: the SSSOM TSV with its metadata."""
     import tempfile
 
-    from jakgraph.errors import FormatNotSupported
-
     if args.format == "sssom" and getattr(args, "sign", None) is not None:
         raise FormatNotSupported("--sign applies to --format nanopub only")
     if getattr(args, "by_graph", None) is not None:
         raise FormatNotSupported(f"--by-graph does not apply to --format {args.format}")
     if getattr(args, "sign", None) is not None:  # an unreadable key stops the export before any work
-        from jakgraph.publish.nanopub import read_private_key
-
         read_private_key(args.sign)
-    store = build_graph(validate=False).store if getattr(args, "store", None) is None else _store_from(args)
+    store = _built().store if getattr(args, "store", None) is None else _store_from(args)
     with tempfile.TemporaryDirectory() as scratch:
         target = args.output if args.output is not None else Path(scratch) / "out"
         if args.format == "nanopub":
-            from jakgraph.publish.nanopub import write_nanopubs
-
             _, count = write_nanopubs(store, target, key_file=args.sign)
             note = f"{count} nanopublications and their index" + (" (signed)" if args.sign else "")
         else:
-            from jakgraph.publish.sssom import mappings, write_sssom
-
             write_sssom(store, target)
             target.with_name(target.name + ".sha256").unlink(missing_ok=True)
             note = f"{len(mappings(store))} mappings"
@@ -152,6 +157,4 @@ def _run_exchange(args: argparse.Namespace) -> int:
 
 
 def _store_from(args: argparse.Namespace):  # noqa: ANN202 - pyoxigraph Store
-    from jakgraph.stores.bridge import dataset_to_store
-
     return dataset_to_store(_dataset(args))

@@ -5,12 +5,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from jakgraph.formats import names
-from jakgraph.stores.loaded import graph_name_for, load_file, loaded_graphs, unload
 from jakgraph.errors import JakgraphError
+from jakgraph.formats import names
 from jakgraph.settings import Settings
 from jakgraph.stores.loaded import (
     check_load_limits,
+    graph_name_for,
+    load_file,
+    loaded_graphs,
+    unload,
 )
 from jakgraph.stores.ondisk import open_store_dir
 
@@ -20,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "load",
         help="bulk-load RDF files and OBO ontologies (e.g. MONDO, HPO) into an on-disk store, each into graph/loaded/<name>",
         description="Stream big RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, OWL, JSON-LD), OBO "
-                    "ontologies (.obo, as OBO-in-OWL RDF) and HPO annotations (.hpoa; all optionally .gz) into the store in DIR, each into its own named graph "
+                    "ontologies (.obo, as OBO-in-OWL RDF) and HPO annotations (.hpoa; all optionally .gz) into "
+                    "the store in DIR, each into its own named graph "
                     "https://w3id.org/jakgraph/graph/loaded/<name>. A file that does not parse leaves "
                     "the store as it was. `jakgraph serve --store DIR` then serves them with the curated graph.",
     )

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from jakgraph.build.pipeline import build_graph
 from jakgraph.errors import JakgraphError
-from jakgraph.stores.ondisk import open_persistent
-from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
 from jakgraph.policy.limits import check_quads
 from jakgraph.settings import Settings
+from jakgraph.stores.ondisk import open_persistent
+from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.with_loaded:
             raise JakgraphError("--with-loaded needs --store DIR (the loaded graphs live there)")
+        from jakgraph.build.pipeline import (
+            build_graph,  # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+        )
+
         store = build_graph(validate=True).store
     graphs = args.graph or graphs_to_push(store, include_loaded=args.with_loaded)
     known = {g.value for g in store.named_graphs()}

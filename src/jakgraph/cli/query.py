@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from jakgraph.build.pipeline import build_graph
-from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
 from jakgraph import formats
+from jakgraph.errors import JakgraphError, QuerySyntaxError, SourceError
 from jakgraph.namespaces import PREFIXES, curie
-from jakgraph.policy.query import check_query_limits
 from jakgraph.settings import Settings
 
 #: --format: the table, a results format (SELECT/ASK) or an RDF format (CONSTRUCT/DESCRIBE), by formats.py name
@@ -55,13 +53,13 @@ def _text(serialised: bytes | None) -> str:
 def render(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str) -> str:
     if isinstance(result, ox.QueryBoolean):
         if fmt in RESULT_FORMATS:
-            return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
+            return _text(result.serialize(format=formats.format_named("solutions", fmt).results))
         return "true" if bool(result) else "false"
     if isinstance(result, ox.QueryTriples):
         rdf = formats.format_named("graph", fmt) if fmt in GRAPH_FORMATS else formats.TURTLE
-        return result.serialize(format=rdf.rdf).decode()
+        return _text(result.serialize(format=rdf.rdf))
     if fmt in RESULT_FORMATS:
-        return result.serialize(format=formats.format_named("solutions", fmt).results).decode()
+        return _text(result.serialize(format=formats.format_named("solutions", fmt).results))
     if fmt in GRAPH_FORMATS:
         raise JakgraphError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; a SELECT gives table, csv, tsv, json or xml")
     return table(result)
@@ -88,6 +86,11 @@ def _cell(term: object) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: pyshacl and rdflib's SPARQL engine (the parser behind the query checks); `jakgraph --help` imports
+    # every command module
+    from jakgraph.build.pipeline import build_graph
+    from jakgraph.policy.query import check_query_limits
+
     text = read_query(args)
     check_query_limits(text, Settings())   # before any parser: a nested query is one line and exit 2, not a crash
     built = build_graph(validate=False)

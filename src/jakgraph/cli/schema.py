@@ -5,8 +5,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from jakgraph.publish.schema_doc import render_curated
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
@@ -21,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+    from jakgraph.publish.schema_doc import render_curated
+
     text = render_curated()
     if args.output is None:
         sys.stdout.write(text)

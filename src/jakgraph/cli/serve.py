@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="keep the store on disk in DIR: reopened as it is at the next start, rebuilt only "
                              "when the curated sources changed (default: in memory; JAKGRAPH_STORE)")
     stores.add_argument("--load", type=Path, nargs="+", default=None, metavar="FILE",
-                        help="bulk-load RDF files (.ttl .nt .nq .trig .rdf .owl .jsonld), OBO ontologies (.obo) and HPO annotations (.hpoa), optionally .gz, "
+                        help="bulk-load RDF files (.ttl .nt .nq .trig .rdf .owl .jsonld), OBO ontologies (.obo) "
+                             "and HPO annotations (.hpoa), optionally .gz, "
                              "alongside, each into graph/loaded/<name>")
     stores.add_argument("--backend", default=None, metavar="URL",
                         help="answer /sparql and the pages from this remote SPARQL 1.1 query endpoint "

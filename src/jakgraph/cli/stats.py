@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from jakgraph.build.pipeline import build_graph
 from jakgraph.stores.bridge import select_rows
 
 GRAPH_COUNTS = "SELECT ?graph (COUNT(*) AS ?triples) WHERE { GRAPH ?graph { ?s ?p ?o } } GROUP BY ?graph ORDER BY ?graph"
@@ -20,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from jakgraph.build.pipeline import (
+        build_graph,  # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+    )
+
     built = build_graph(validate=False)
     graph_rows = select_rows(built.store, GRAPH_COUNTS)
     total = sum(int(r["triples"].value) for r in graph_rows)

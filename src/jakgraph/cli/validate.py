@@ -10,8 +10,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from jakgraph.build.pipeline import validate_curated
-from jakgraph.build.validation import load_shapes, validate_files
 from jakgraph.errors import JakgraphError
 from jakgraph.policy.limits import check_rdf_file
 from jakgraph.settings import Settings
@@ -51,6 +49,10 @@ def check_limits(files: list[Path]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # lazy: pyshacl and rdflib's SPARQL engine; `jakgraph --help` imports every command module
+    from jakgraph.build.pipeline import validate_curated
+    from jakgraph.build.validation import load_shapes, validate_files
+
     check_limits(args.files)
     shapes = load_shapes(args.shapes) if args.shapes is not None else None
     outcome = validate_files(args.files, shapes) if args.files else validate_curated(shapes)

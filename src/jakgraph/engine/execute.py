@@ -22,9 +22,9 @@ from typing import TypedDict
 
 import pyoxigraph as ox
 
-from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
 from jakgraph.engine.base import QueryRequest, QueryResult
-from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat
+from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
+from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat, written
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset, describe_syntax_error
 
@@ -95,7 +95,7 @@ def execute(store: ox.Store, request: QueryRequest, options: ExecutionOptions) -
     result = _evaluate(store, request.text, options, prefixes, arguments)
     if isinstance(result, ox.QueryBoolean):
         fmt = _format_for(request.solutions_format, "ASK", SOLUTIONS_FORMATS)
-        body = result.serialize(format=fmt.results)
+        body = written(result.serialize(format=fmt.results))
         return QueryResult(body, fmt, "boolean", None, time.perf_counter() - started)
     if isinstance(result, ox.QuerySolutions):
         fmt = _format_for(request.solutions_format, "SELECT", SOLUTIONS_FORMATS)
@@ -152,7 +152,8 @@ def _format_for(chosen: ResultFormat | None, form: str, offered: tuple[ResultFor
 def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
                          again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
     sink = _Sink(ceiling=max_rows * _MIN_ROW_BYTES[fmt.name])  # fits: at most max_rows rows
-    if _write(lambda: solutions.serialize(sink, fmt.results), sink):
+    # pyoxigraph writes to any object with write(bytes); its stub names IO[bytes]
+    if _write(lambda: solutions.serialize(sink, fmt.results), sink):  # type: ignore[arg-type]
         return sink.getvalue(), None
     # too large to be sure: count exactly (one solution a line in TSV), stopping at the first row over
     counted = _Sink(max_lines=max_rows + 1)  # + the header line
@@ -162,7 +163,7 @@ def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_ro
     if fmt.name == TSV.name:
         return counted.getvalue(), rows
     parsed = ox.parse_query_results(counted.getvalue(), ox.QueryResultsFormat.TSV)
-    return parsed.serialize(format=fmt.results), rows
+    return written(parsed.serialize(format=fmt.results)), rows
 
 
 def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: int,
@@ -176,7 +177,7 @@ def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: in
     if fmt.name == N_TRIPLES.name:
         return counted.getvalue(), counted.lines
     parsed = ox.parse(counted.getvalue(), ox.RdfFormat.N_TRIPLES)
-    body = ox.serialize(parsed, format=fmt.rdf, prefixes=prefixes)
+    body = written(ox.serialize(parsed, format=fmt.rdf, prefixes=prefixes))
     return _prune_prefixes(body, fmt, prefixes), counted.lines
 
 
@@ -210,9 +211,10 @@ def _prune_prefixes(body: bytes, fmt: ResultFormat, prefixes: dict[str, str] | N
 
 def _rdf(triples: ox.QueryTriples, sink: _Sink, fmt: ResultFormat, prefixes: dict[str, str] | None) -> None:
     if prefixes:
-        ox.serialize(triples, sink, fmt.rdf, prefixes=prefixes)
+        # pyoxigraph writes to any object with write(bytes); its stub names IO[bytes]
+        ox.serialize(triples, sink, fmt.rdf, prefixes=prefixes)  # type: ignore[arg-type]
     else:
-        triples.serialize(sink, fmt.rdf)
+        triples.serialize(sink, fmt.rdf)  # type: ignore[arg-type]
 
 
 def _write(serialise, sink: _Sink) -> bool:  # noqa: ANN001 - zero-argument callable

@@ -34,12 +34,12 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from jakgraph import errors
-from jakgraph.errors import EngineUnavailable, QueryFailed, QueryTimeoutError
 from jakgraph.engine.base import QueryRequest, QueryResult
 from jakgraph.engine.execute import ExecutionOptions
-from jakgraph.formats import by_name
 from jakgraph.engine.wire import HEADER, decode, encode
 from jakgraph.engine.worker import BOOTSTRAP
+from jakgraph.errors import EngineUnavailable, QueryFailed, QueryTimeoutError
+from jakgraph.formats import by_name
 
 __all__ = ["WorkerPool"]
 
@@ -227,7 +227,7 @@ class WorkerPool:
         for worker in workers:
             try:
                 await asyncio.wait_for(asyncio.to_thread(worker.process.wait), 5)
-            except (asyncio.TimeoutError, ProcessLookupError):
+            except (TimeoutError, ProcessLookupError):
                 pass
         self._all.clear()
         self._idle.clear()
@@ -457,7 +457,7 @@ class WorkerPool:
         try:
             channel.send(encode(config))
             ready = await asyncio.wait_for(worker.read(), self.start_timeout)
-        except (asyncio.TimeoutError, ConnectionError) as err:
+        except (TimeoutError, ConnectionError) as err:
             self._stop(worker)
             raise EngineUnavailable(f"a query worker failed to start: {err!r}") from None
         worker.quads = ready[1]  # type: ignore[index]

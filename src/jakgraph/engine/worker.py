@@ -23,8 +23,8 @@ import pyoxigraph as ox
 from jakgraph import errors
 from jakgraph.engine.base import QueryRequest
 from jakgraph.engine.execute import ExecutionOptions, execute
-from jakgraph.formats import by_name
 from jakgraph.engine.wire import recv_frame, send_frame
+from jakgraph.formats import by_name
 
 __all__ = ["BOOTSTRAP", "main"]
 

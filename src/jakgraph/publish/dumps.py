@@ -5,7 +5,6 @@ The exchange files (:func:`write_exchange`) carry the same graph in the field's 
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from rdflib import Dataset, Graph
@@ -13,6 +12,9 @@ from rdflib import Dataset, Graph
 from jakgraph import formats
 from jakgraph.formats import ResultFormat
 from jakgraph.namespaces import PREFIXES
+from jakgraph.publish.checksum import write_checksum
+from jakgraph.publish.nanopub import write_nanopubs
+from jakgraph.publish.sssom import write_sssom
 
 #: the exchange files' names in dist/ (the download page and VoID/DCAT describe them by these names)
 NANOPUBS_FILE = "jakgraph.nanopubs.trig"
@@ -58,19 +60,8 @@ def write_export(dataset: Dataset, name: str, output: Path) -> Path:
     return output
 
 
-def write_checksum(path: Path) -> Path:
-    """``<file>.sha256`` beside a dump, in the ``sha256sum`` format (``sha256sum -c`` checks it)."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    checksum = path.with_name(path.name + ".sha256")
-    checksum.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
-    return checksum
-
-
 def write_exchange(store, folder: Path, *, key_file: Path | None = None) -> list[Path]:  # noqa: ANN001 - ox.Store
     """The nanopublications (TriG, signed when ``key_file`` is given) and the SSSOM mappings, with checksums."""
-    from jakgraph.publish.nanopub import write_nanopubs
-    from jakgraph.publish.sssom import write_sssom
-
     nanopubs, _ = write_nanopubs(store, folder / NANOPUBS_FILE, key_file=key_file)
     write_checksum(nanopubs)
     return [nanopubs, write_sssom(store, folder / SSSOM_FILE)]

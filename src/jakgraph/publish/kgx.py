@@ -27,10 +27,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from jakgraph.namespaces import BASE, PREFIXES, curie
 from jakgraph.publish import metadata
-from jakgraph.views.describe import curie
-from jakgraph.publish.dumps import write_checksum
-from jakgraph.namespaces import BASE, PREFIXES
+from jakgraph.publish.checksum import write_checksum
 from jakgraph.stores.bridge import select_rows
 
 INFORES = metadata.INFORES
@@ -181,7 +180,8 @@ def _publication(store: ox.Store, iri: str) -> str | None:
     node = ox.NamedNode(iri)
     for prop, prefix in (("pmid", "PMID"), ("doi", "doi")):
         for q in store.quads_for_pattern(node, ox.NamedNode(PREFIXES["jak"] + prop), None, None):
-            return f"{prefix}:{q.object.value}"
+            if not isinstance(q.object, ox.Triple):
+                return f"{prefix}:{q.object.value}"
     return None
 
 
@@ -329,7 +329,7 @@ def _toolkit():  # noqa: ANN202 - bmt.Toolkit
     """``bmt`` on the schema the ``biolink-model`` package ships (no download; no predicate mappings needed)."""
     from importlib.resources import files
 
-    from bmt import Toolkit
+    from bmt import Toolkit  # lazy: bmt brings linkml and the Biolink schema, needed only to validate
 
     schema = files("biolink_model") / "schema" / "biolink_model.yaml"
     return Toolkit(schema=str(schema), predicate_map={"predicate mappings": []})
@@ -360,6 +360,7 @@ def _instance(model_class, row: dict[str, str]) -> dict[str, object]:  # noqa: A
 
 def validate_kgx(nodes_path: Path, edges_path: Path) -> list[Problem]:
     """Every way the two files break the Biolink model (empty when they conform)."""
+    # lazy: biolink-model's pydantic classes (and pydantic) are needed only to validate
     from biolink_model.datamodel import pydanticmodel_v2 as model
     from pydantic import ValidationError
 

@@ -9,7 +9,7 @@ CHANGELOG.md (``tests/publish/test_metadata.py`` checks that every artefact agre
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import OWL
@@ -51,7 +51,7 @@ def ontology_version_iri(version: str = VERSION) -> str:
 
 def release_datetime() -> datetime:
     """The release date as midnight UTC: the pinned creation time of the release's nanopublications."""
-    return datetime(RELEASE_DATE.year, RELEASE_DATE.month, RELEASE_DATE.day, tzinfo=timezone.utc)
+    return datetime(RELEASE_DATE.year, RELEASE_DATE.month, RELEASE_DATE.day, tzinfo=UTC)
 
 
 def schema_org_dataset(base_url: str, downloads: list[tuple[str, str]], letter_title: str | None) -> dict:

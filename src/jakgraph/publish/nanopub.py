@@ -8,8 +8,8 @@ moves it into that standard form so nanopub tooling (Nanodash, nanopub servers, 
 What goes where (the decision, also in docs/exchange.md):
 
 * one nanopublication per statement of the letter graph of the kinds in :data:`STATEMENT_KINDS` (treatment
-  evidence, drug-class statement, a treatment whose drug the letter does not name, safety statement, treatment switch, evidence limitation, gene-disease
-  association) that says ``jak:statedIn`` the letter;
+  evidence, drug-class statement, a treatment whose drug the letter does not name, safety statement, treatment
+  switch, evidence limitation, gene-disease association) that says ``jak:statedIn`` the letter;
 * **assertion**: the statement's own triples from the letter graph, and the triples of the parts that have
   no nanopublication of their own (patient groups, doses, durations, outcomes, adverse events, times to
   effect: reached through :data:`PART_PROPERTIES`); a part that is itself a statement with its own
@@ -35,10 +35,12 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import nanopub_sign
 import pyoxigraph as ox
 import rdflib
-from rdflib import ConjunctiveGraph, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import ConjunctiveGraph, Dataset, Graph, IdentifiedNode, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from jakgraph.errors import JakgraphError
@@ -135,7 +137,7 @@ def _trig_parts(nanopub: Nanopublication, *, with_local_prefixes: bool) -> tuple
     return prefixes, "\n".join(blocks)
 
 
-def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Literal:
+def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> URIRef | Literal:
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.Literal):
@@ -144,6 +146,8 @@ def _ox_to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Li
         if term.datatype.value == str(XSD.string):
             return Literal(term.value, normalize=False)
         return Literal(term.value, datatype=URIRef(term.datatype.value), normalize=False)
+    if isinstance(term, ox.Triple):
+        raise NanopubError(f"quoted triple {term} in the letter graph: a nanopublication holds plain triples")
     raise NanopubError(f"blank node {term} in the letter graph: a nanopublication needs IRIs to hash stably")
 
 
@@ -158,7 +162,9 @@ def statements(store: ox.Store) -> list[tuple[str, str]]:
     query = f"""SELECT ?s ?kind WHERE {{ GRAPH <{LETTER_GRAPH}> {{
         VALUES ?kind {{ {kinds} }} ?s a ?kind ; jak:statedIn <{metadata.LETTER_IRI}> }} }} ORDER BY ?s ?kind"""
     found: dict[str, str] = {}
-    for row in store.query(query, prefixes=PREFIXES):
+    solutions = store.query(query, prefixes=PREFIXES)
+    assert isinstance(solutions, ox.QuerySolutions)  # a SELECT
+    for row in solutions:
         found.setdefault(row[0].value, row[1].value.rsplit("/", 1)[-1])
     return sorted(found.items())
 
@@ -270,6 +276,7 @@ def make_trusty(ds: ConjunctiveGraph) -> ConjunctiveGraph:
     """Hash an unsigned nanopublication with the ``nanopub`` library and rename it to its Trusty URI."""
     # importing nanopub.trustyuri.rdf sets rdflib.NORMALIZE_LITERALS = False for the whole process: undo that
     with literals_as_written():
+        # lazy: the nanopub library is slow to import and only Trusty URIs need it
         from nanopub.sign_utils import replace_trusty_in_graph
         from nanopub.trustyuri.rdf import RdfHasher, RdfUtils
 
@@ -287,7 +294,8 @@ def _as_dataset(graph: ConjunctiveGraph) -> Dataset:
     for prefix, ns in graph.namespaces():
         ds.bind(prefix, ns, override=True, replace=True)
     for s, p, o, c in graph.quads((None, None, None, None)):
-        ds.add((s, p, o, c.identifier if hasattr(c, "identifier") else c))
+        # rdflib takes a graph's identifier as the context too (ConjunctiveGraph._graph); its annotation says Graph
+        ds.add((s, p, o, c.identifier if isinstance(c, Graph) else c))  # type: ignore[arg-type]
     return ds
 
 
@@ -350,7 +358,8 @@ def combined(nanopubs: Iterable[Nanopublication]) -> Dataset:
     out.bind("npx", str(NPX), override=True, replace=True)
     for nanopub in nanopubs:
         for quad in nanopub.dataset.quads((None, None, None, None)):
-            out.add(quad)
+            # Dataset.quads gives the graph's identifier, which add takes; its annotation says Graph
+            out.add(quad)  # type: ignore[arg-type]
     return out
 
 
@@ -358,9 +367,11 @@ def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
     """The nanopublications of a multi-nanopub Dataset, one ConjunctiveGraph each (for checking, signing)."""
     heads = ((s, c) for s, _, _, c in dataset.quads((None, RDF.type, NP.Nanopublication, None)))
     for np_uri, head in sorted(heads, key=lambda x: str(x[0])):
-        head_id = head.identifier if hasattr(head, "identifier") else head
-        names = [head_id] + [o for _, p, o, _ in dataset.quads((np_uri, None, None, head_id))
-                             if p in (NP.hasAssertion, NP.hasProvenance, NP.hasPublicationInfo)]
+        head_id = head.identifier if isinstance(head, Graph) else head
+        # rdflib takes a graph's identifier as the context too (ConjunctiveGraph._graph); its annotation says Graph
+        parts = [o for _, p, o, _ in dataset.quads((np_uri, None, None, head_id))  # type: ignore[arg-type]
+                 if p in (NP.hasAssertion, NP.hasProvenance, NP.hasPublicationInfo) and isinstance(o, URIRef)]
+        names: list[IdentifiedNode | None] = [head_id, *parts]
         single = ConjunctiveGraph()
         for prefix, ns in dataset.namespaces():
             if prefix not in ("this", "sub"):
@@ -370,15 +381,13 @@ def split(dataset: Dataset | ConjunctiveGraph) -> Iterator[ConjunctiveGraph]:
         if str(head_id).startswith(str(np_uri)) and str(head_id).endswith("Head"):
             single.bind("sub", Namespace(str(head_id)[:-len("Head")]), override=True, replace=True)
         for name in names:
-            for s, p, o, _ in dataset.quads((None, None, None, name)):
+            for s, p, o, _ in dataset.quads((None, None, None, name)):  # type: ignore[arg-type]  # as above
                 single.get_context(name).add((s, p, o))
         yield single
 
 
-def verify(trig: str) -> dict[str, object]:
+def verify(trig: str) -> dict[str, Any]:
     """Check one nanopublication (TriG) with ``nanopub-sign``: its Trusty URI and, if signed, its signature."""
-    import nanopub_sign
-
     try:
         return nanopub_sign.Nanopub(trig).check().info()
     except BaseException as err:  # noqa: BLE001 - the Rust bindings raise ValueError or a PanicException
@@ -404,8 +413,6 @@ def sign(trig: str, private_key: str, orcid: str | None = None, name: str | None
 
     The key stays the caller's: never commit one. Signing changes the Trusty URI (the signature is hashed).
     """
-    import nanopub_sign
-
     try:
         profile = nanopub_sign.NpProfile(private_key, orcid, name, None)
         return nanopub_sign.Nanopub(trig).sign(profile).rdf()

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from jakgraph.views.describe import Link, View, as_link
 from jakgraph.namespaces import JAK, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from jakgraph.views.describe import Link, View, as_link
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -23,6 +23,7 @@ from jakgraph import paths
 from jakgraph.errors import SourceError
 from jakgraph.namespaces import BASE, PREFIXES, SOURCE
 from jakgraph.publish import metadata
+from jakgraph.publish.checksum import write_checksum
 from jakgraph.stores.bridge import select_rows
 
 SKOS = PREFIXES["skos"]
@@ -91,7 +92,7 @@ def prefix_map() -> dict[str, str]:
 
 
 def _converter():  # noqa: ANN202 - curies.Converter
-    import curies
+    import curies  # lazy: curies brings pydantic
 
     # longest IRI prefix first, so that omim.org/MIM:PS… and nested folders resolve to the right prefix
     records = [curies.Record(prefix=p, uri_prefix=u) for p, u in prefix_map().items()]
@@ -142,7 +143,8 @@ def mappings(store: ox.Store) -> list[Mapping]:
 def _source(store: ox.Store, subject: str, object_prefix: str) -> str:
     """The background source a mapping rests on: the subject's, for the object's prefix, when it names one."""
     named = {q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(subject), ox.NamedNode(PREFIXES["jak"] + "backgroundSource"), None, None)}
+        ox.NamedNode(subject), ox.NamedNode(PREFIXES["jak"] + "backgroundSource"), None, None)
+        if not isinstance(q.object, ox.Triple)}
     for candidate in SOURCE_BY_PREFIX.get(object_prefix, ()):
         if str(SOURCE[candidate]) in named:
             return f"source:{candidate}"
@@ -169,6 +171,7 @@ def mapping_set_metadata() -> dict[str, object]:
 
 def mapping_set(store: ox.Store):  # noqa: ANN201 - sssom.MappingSetDataFrame
     """The mappings as an ``sssom`` MappingSetDataFrame (the library writes and validates it)."""
+    # lazy: pandas and sssom-py (with linkml) take seconds to import; only SSSOM writers need them
     import pandas as pd
     from sssom.util import MappingSetDataFrame
 
@@ -184,9 +187,7 @@ def mapping_set(store: ox.Store):  # noqa: ANN201 - sssom.MappingSetDataFrame
 
 def write_sssom(store: ox.Store, path: Path) -> Path:
     """Write ``jakgraph.sssom.tsv`` (metadata block embedded) with sssom-py, and its ``.sha256``."""
-    from sssom.writers import write_table
-
-    from jakgraph.publish.dumps import write_checksum
+    from sssom.writers import write_table  # lazy: sssom-py brings pandas and linkml
 
     msdf = mapping_set(store)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from jakgraph import paths
-from jakgraph.settings import Settings
+from jakgraph.build.sources import curated_sources
+from jakgraph.formats import TSV
 from jakgraph.namespaces import (
     BASE,
     CC_BY_4,
@@ -30,12 +31,11 @@ from jakgraph.namespaces import (
     SPDX,
     VOID,
 )
-from jakgraph.build.sources import curated_sources
-from jakgraph.formats import TSV
-from jakgraph.publish.dumps import EXPORT_FORMATS
-from jakgraph.stores.bridge import from_ox
-
 from jakgraph.publish import metadata as release
+from jakgraph.publish.dumps import EXPORT_FORMATS
+from jakgraph.settings import Settings
+from jakgraph.stores.bridge import from_ox
+from jakgraph.stores.loaded import loaded_graphs
 
 #: the dump files ``jakgraph build`` writes, by file extension, with their media types: the RDF dumps from the
 #: format table, KGX's TSV pair (and SSSOM's TSV), and the KGX graph metadata (plain JSON)
@@ -230,8 +230,6 @@ def build_void(store: ox.Store, settings: Settings, folder: Path | None = None) 
         g.add((dataset, VOID.exampleResource, URIRef(example)))
 
     descriptions = {str(s.graph): s.description for s in curated_sources()}
-    from jakgraph.stores.loaded import loaded_graphs  # RDF loaded alongside (jakgraph load, serve --load)
-
     for loaded in loaded_graphs(store):
         descriptions[loaded.iri] = (f"RDF loaded alongside the curated graph from the file {loaded.name!r} "
                                     "(jakgraph load / serve --load); not validated against the shapes")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from rdflib import URIRef, Variable
+from rdflib.plugins.sparql import parser
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from jakgraph.errors import PolicyViolation, QuerySyntaxError
@@ -54,8 +55,6 @@ class Analysis:
 
 
 def _parse(kind: str, text: str):
-    from rdflib.plugins.sparql import parser
-
     with _PARSER_LOCK:
         try:
             return parser.parseQuery(text) if kind == "query" else parser.parseUpdate(text)
@@ -147,7 +146,7 @@ def analyse(kind: str, text: str, *, base: str | None = None,
     else:
         prologues = list(dict.get(tree, "prologue") or [])
         bodies = list(dict.get(tree, "request") or [])
-        pairs = list(zip(prologues + [None] * (len(bodies) - len(prologues)), bodies))
+        pairs = list(zip(prologues + [None] * (len(bodies) - len(prologues)), bodies, strict=True))
     for decls, body in pairs:
         if decls is not None:
             prologue.read(decls)
@@ -274,7 +273,7 @@ def _analysis_json(analysis: Analysis) -> dict[str, object]:
     }
 
 
-def _analysis_from_json(data: dict) -> Analysis:  # type: ignore[type-arg]
+def _analysis_from_json(data: dict) -> Analysis:
     services = tuple(Variable(t["var"]) if "var" in t else URIRef(t["iri"]) for t in data["services"])
     return Analysis(data["kind"], tuple(data["operations"]), services, bool(data["dataset_clauses"]),
                     int(data["modify_count"]), int(data["silent_services"]), tuple(URIRef(t) for t in data["loads"]),

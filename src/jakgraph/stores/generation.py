@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 __all__ = ["StoreGeneration"]
 
@@ -45,7 +45,7 @@ class StoreGeneration:
         self.fingerprint = fingerprint
         self.reason = "opened"
         #: when the store last changed (UTC): the Service Description's ``dcterms:modified``
-        self.changed_at = datetime.now(timezone.utc)
+        self.changed_at = datetime.now(UTC)
 
     @property
     def value(self) -> int:
@@ -61,7 +61,7 @@ class StoreGeneration:
         with self._lock:
             self._value = _next()
             self.reason = reason
-            self.changed_at = datetime.now(timezone.utc)
+            self.changed_at = datetime.now(UTC)
             value = self._value
         log.debug("store generation %d: %s", value, reason)
         return value

@@ -41,8 +41,8 @@ from jakgraph import formats
 from jakgraph.errors import JakgraphError, SourceError
 from jakgraph.namespaces import LOADED_GRAPHS
 from jakgraph.policy.limits import check_rdf_file
-from jakgraph.stores.obo import convert, is_hpoa, is_obo
 from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.obo import convert, is_hpoa, is_obo
 
 #: the formats a file is loaded from: by extension (``.gz`` may follow any) or by ``--format`` name
 LOADABLE = formats.GRAPH_FORMATS
@@ -190,7 +190,7 @@ class Progress:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         self._thread = threading.Thread(target=self._tick, name="jakgraph-load-progress", daemon=True)
         self._thread.start()
         return self

@@ -122,13 +122,13 @@ def obo_iri(curie: str, idspaces: dict[str, str] | None = None) -> str:
 
 def obo_triples(path: Path, out: IO[str]) -> int:
     """Every class of an OBO file as OBO-in-OWL N-Triples on ``out``; SourceError if it does not parse."""
-    import pronto  # imported here: only `load` of an .obo file needs it
+    from pronto.ontology import Ontology  # lazy: pronto (with fastobo, networkx): only `load` of .obo
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pronto warns about encoding sniffing and unknown tags
             with _open_text(path) as text:
-                ontology = pronto.Ontology(io.BytesIO(text.read().encode("utf-8")))
+                ontology = Ontology(io.BytesIO(text.read().encode("utf-8")))
     except SyntaxError as err:
         raise SourceError(str(path), f"OBO syntax error: {' '.join(str(err).split())[:400]}",
                           err.lineno if isinstance(err.lineno, int) else None) from None
@@ -195,7 +195,8 @@ def hpoa_triples(path: Path, out: IO[str]) -> int:
         with _open_text(path) as text:
             line_number = 0
             header: list[str] | None = None
-            for line_number, line in enumerate(text, start=1):
+            for line in text:
+                line_number += 1
                 if line.startswith("#"):
                     if line.startswith("#version:"):
                         version = line.split(":", 1)[1].strip()
@@ -212,7 +213,7 @@ def hpoa_triples(path: Path, out: IO[str]) -> int:
                     continue
                 if len(row) != len(header):
                     raise SourceError(str(path), f"{len(row)} columns where the header has {len(header)}", number)
-                cells = dict(zip(header, row))
+                cells = dict(zip(header, row, strict=True))
                 if not cells["hpo_id"].startswith("HP:") or ":" not in cells["database_id"]:
                     raise SourceError(str(path), f"row without a disease CURIE and an HP term: {row[:4]}", number)
                 disease, phenotype = disease_iri(cells["database_id"]), obo_iri(cells["hpo_id"])

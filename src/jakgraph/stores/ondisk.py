@@ -26,7 +26,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -37,10 +37,8 @@ from rdflib import Dataset, Graph
 
 from jakgraph import __version__, paths
 from jakgraph.build.sources import curated_sources, rdf_files
-
-from jakgraph.stores.bridge import store_to_dataset
-
 from jakgraph.errors import StoreError, StoreInUse
+from jakgraph.stores.bridge import store_to_dataset
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import is_loaded_graph
 
@@ -212,7 +210,7 @@ def open_persistent(directory: Path, *, validate: bool = True, rebuild: bool = F
         **_meta_base(),
         "fingerprint": fingerprint,
         "state": "ready",
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "validated": fresh.validation is not None,
         "derived_counts": fresh.derived_counts,
         "curated_quads": len(fresh.store),

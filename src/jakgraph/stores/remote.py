@@ -32,6 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pyoxigraph as ox
 
+from jakgraph.engine.base import QueryResult
 from jakgraph.errors import (
     EngineUnavailable,
     JakgraphError,
@@ -42,10 +43,11 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
-from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
+from jakgraph.formats import JSON, N_TRIPLES, parse_content_type, written
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
+from jakgraph.stores.loaded import is_loaded_graph
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
@@ -294,8 +296,6 @@ class RemoteEngine:
         self._graphs = None
 
     async def query(self, request: Any) -> Any:
-        from jakgraph.engine.base import QueryResult  # the endpoint's interface, imported when used
-
         await self.start()
         assert self._client is not None
         started = time.perf_counter()
@@ -380,8 +380,8 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if content_type in solutions.media_types:  # as asked: passed on untouched
             return solutions, _results_kind(body, received), body
         parsed = _parse_results(body, received)
-        kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, parsed.serialize(format=solutions.results)
+        kind: ResultKind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
+        return solutions, kind, written(parsed.serialize(format=solutions.results))
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
@@ -389,7 +389,7 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         if content_type not in graph.media_types:
             try:
                 triples = list(ox.parse(body, format=received_graph))
-                body = ox.serialize(triples, format=graph.rdf)
+                body = written(ox.serialize(triples, format=graph.rdf))
             except (SyntaxError, ValueError) as err:
                 raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
         return graph, "graph", body
@@ -560,7 +560,5 @@ def _term(value: Any, variable: str) -> str:
 
 def graphs_to_push(store: ox.Store, *, include_loaded: bool = False) -> list[str]:
     """The named graphs a push sends: the curated ones (and the loaded ones if asked), by IRI."""
-    from jakgraph.stores.loaded import is_loaded_graph
-
     names = sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
     return [iri for iri in names if include_loaded or not is_loaded_graph(iri)]

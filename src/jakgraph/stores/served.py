@@ -25,6 +25,8 @@ from jakgraph.errors import JakgraphError
 from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import load_file
+from jakgraph.stores.ondisk import curated_fingerprint, open_persistent
+from jakgraph.stores.remote import RemoteEngine, RemoteStore
 
 if TYPE_CHECKING:  # the pool module is imported by the embedded engine's factory (web/state.py)
     from jakgraph.engine.pool import WorkerPool
@@ -68,8 +70,6 @@ def open_graph(settings: Settings, generation: StoreGeneration | None = None) ->
         if settings.update_token:
             raise JakgraphError("--backend serves a remote store read-only: curator writes go to that store "
                                 "itself (its own update endpoint), so no update token here")
-        from jakgraph.stores.remote import RemoteStore
-
         store = RemoteStore(backend, timeout=settings.query_timeout)
         try:
             store.count()
@@ -81,13 +81,9 @@ def open_graph(settings: Settings, generation: StoreGeneration | None = None) ->
         return built, StoreOrigin("remote", "remote:" + backend)
     status: str  # an on-disk store's Status, or "built"
     if settings.store_dir is not None:
-        from jakgraph.stores.ondisk import open_persistent
-
         opened = open_persistent(settings.store_dir, validate=True, generation=generation)
         built, status, fingerprint = opened.built, str(opened.status), opened.fingerprint
     else:
-        from jakgraph.stores.ondisk import curated_fingerprint
-
         built, status, fingerprint = build_graph(validate=True), "built", curated_fingerprint()
         generation.bump("built in memory")
     generation.fingerprint = fingerprint
@@ -116,8 +112,6 @@ def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[Built
     pool: WorkerPool | None = None
     inner: QueryEngine
     if settings.backend_url:
-        from jakgraph.stores.remote import RemoteEngine
-
         inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout)
     else:
         inner = pool = embedded(graph, settings)

@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
 
-from jakgraph.views.describe import RDF_TYPE, JAK_DERIVED_FROM, Link, View, as_link
 from jakgraph.namespaces import DERIVED_GRAPH, JAK, UNIT
+from jakgraph.views.describe import JAK_DERIVED_FROM, RDF_TYPE, Link, View, as_link
 
 TREATMENT_EVIDENCE = ox.NamedNode(str(JAK["TreatmentEvidence"]))
 

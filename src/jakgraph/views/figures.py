@@ -15,8 +15,8 @@ from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 
-from jakgraph.views.describe import local_path
 from jakgraph.stores.bridge import select_rows
+from jakgraph.views.describe import local_path
 
 STAR_COLOUR = "#c62828"
 MAX_STARS = 12

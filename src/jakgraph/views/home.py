@@ -1,15 +1,19 @@
 """What the home page shows: counts from SPARQL, the named graphs, and the evidence by disease."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
 import pyoxigraph as ox
 from fastapi import Request
 
-from jakgraph.views.describe import curie, local_path
-from jakgraph.namespaces import PREFIXES
+from jakgraph import paths
+from jakgraph.namespaces import PREFIXES, curie
+from jakgraph.publish.metadata import LETTER_IRI, schema_org_dataset
+from jakgraph.publish.void import dumps
 from jakgraph.stores.bridge import select_rows
+from jakgraph.views.describe import local_path
 
 #: (what, class) pairs the home page counts, instances of subclasses included
 COUNTED: tuple[tuple[str, str], ...] = (
@@ -92,14 +96,9 @@ def home_context(request: Request) -> dict[str, Any]:
 
 def dataset_jsonld(request: Request, store: ox.Store) -> str:
     """The schema.org Dataset block of the home page, as JSON safe inside a <script> element."""
-    import json
-
-    from jakgraph import paths
-    from jakgraph.publish.metadata import LETTER_IRI, schema_org_dataset
-    from jakgraph.publish.void import dumps
-
     title = next((q.object.value for q in store.quads_for_pattern(
-        ox.NamedNode(LETTER_IRI), ox.NamedNode("http://purl.org/dc/terms/title"), None, None)), None)
+        ox.NamedNode(LETTER_IRI), ox.NamedNode("http://purl.org/dc/terms/title"), None, None)
+        if not isinstance(q.object, ox.Triple)), None)
     block = schema_org_dataset(request.app.state.jak.settings.base_url,
                                [(d.name, d.media_type) for d in dumps(paths.DIST_DIR)], title)
     return json.dumps(block, ensure_ascii=False, indent=1).replace("</", "<\\/")

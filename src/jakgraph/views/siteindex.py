@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from fastapi import Request
 
-from jakgraph.views.describe import curie, local_path
-from jakgraph.namespaces import BASE, PREFIXES
+from jakgraph.namespaces import BASE, PREFIXES, curie
+from jakgraph.views.describe import local_path
 
 _INDEX_QUERY = f"""
 SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?t) AS ?type) WHERE {{

@@ -14,7 +14,7 @@ import re
 import sys
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -103,7 +103,7 @@ class AccessLogMiddleware:
         finally:
             if log.handlers:
                 record = {
-                    "ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                    "ts": datetime.now(UTC).isoformat(timespec="milliseconds"),
                     "request_id": rid,
                     "method": scope.get("method"),
                     "path": scope.get("path"),

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rdflib import BNode, Graph, Literal, URIRef
-from starlette.concurrency import run_in_threadpool
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, XSD
+from starlette.concurrency import run_in_threadpool
 
-from jakgraph.settings import Settings
 from jakgraph.engine.base import QueryEngine, QueryRequest
 from jakgraph.formats import GRAPH_FORMATS, JSON, SOLUTIONS_FORMATS
 from jakgraph.namespaces import (
@@ -36,6 +35,7 @@ from jakgraph.namespaces import (
     VOID,
 )
 from jakgraph.publish.void import void_iri
+from jakgraph.settings import Settings
 from jakgraph.web.state import AppState
 
 __all__ = ["DatasetStats", "GRAPH_DESCRIPTIONS", "add_prefix_declarations", "dataset_stats", "describe_service",

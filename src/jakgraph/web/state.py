@@ -19,15 +19,17 @@ from rdflib import Dataset
 from jakgraph.build.pipeline import BuiltGraph
 from jakgraph.engine.base import QueryEngine
 from jakgraph.engine.cache import ResultCache
+from jakgraph.engine.execute import ExecutionOptions
+from jakgraph.engine.pool import WorkerPool
+from jakgraph.namespaces import PREFIXES
 from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.served import StoreOrigin, make_engine, open_graph
 from jakgraph.stores.writer import CommitResult, GraphWriter
 
-if TYPE_CHECKING:  # the pool module is imported by embedded_engine, when an embedded engine is made
+if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from jakgraph.engine.pool import WorkerPool
     from jakgraph.views.siteindex import Entry
 
 __all__ = ["AppState", "Caches", "app_state", "embedded_engine"]
@@ -108,12 +110,6 @@ def app_state(request: Request) -> AppState:
 
 def embedded_engine(graph: BuiltGraph, settings: Settings) -> WorkerPool:
     """The worker-process pool over the graph's store, configured from the settings (not started yet)."""
-    from jakgraph.engine.execute import (
-        ExecutionOptions,  # the pool's modules load only for an embedded engine
-    )
-    from jakgraph.engine.pool import WorkerPool
-    from jakgraph.namespaces import PREFIXES
-
     # Turtle, TriG, N3 and RDF/XML output may use every project prefix (Turtle keeps only those it uses)
     options = ExecutionOptions(max_rows=settings.max_result_rows, base_iri=settings.base_url,
                                prefixes=PREFIXES, output_prefixes=PREFIXES)

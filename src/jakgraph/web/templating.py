@@ -9,8 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from jakgraph.settings import Settings
 from jakgraph.namespaces import curie
+from jakgraph.settings import Settings
 
 WEB_DIR = Path(str(resources.files("jakgraph") / "web"))
 TEMPLATES_DIR = WEB_DIR / "templates"

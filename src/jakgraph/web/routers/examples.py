@@ -34,8 +34,8 @@ def sparql_examples(request: Request) -> Response:
     media, _, rdf_format = chosen
     store: ox.Store = request.app.state.jak.graph.store
     used = {name: iri for name, iri in PREFIXES.items() if name in ("sh", "rdfs", "schema", "example", "rdf")}
-    kwargs = {"prefixes": used} if rdf_format is ox.RdfFormat.TURTLE else {}
-    body = store.dump(format=rdf_format, from_graph=ox.NamedNode(str(EXAMPLES_GRAPH)), **kwargs)
+    body = store.dump(format=rdf_format, from_graph=ox.NamedNode(str(EXAMPLES_GRAPH)),
+                      prefixes=used if rdf_format is ox.RdfFormat.TURTLE else None)
     content_type = media + "; charset=utf-8"
     return Response(b"" if request.method == "HEAD" else body, media_type=content_type, headers=CORS)
 

@@ -18,12 +18,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from jakgraph.errors import GraphTargetError
-from jakgraph.namespaces import expand
 from jakgraph.formats import ResultFormat
-from jakgraph.views.describe import used_prefixes
-from jakgraph.stores.writer import PAYLOAD_FORMATS, GraphName, parse_graph_payload
+from jakgraph.namespaces import expand
 from jakgraph.policy.limits import check_rdf
-from jakgraph.stores.writer import payload_format
+from jakgraph.stores.writer import PAYLOAD_FORMATS, GraphName, parse_graph_payload, payload_format
+from jakgraph.views.describe import used_prefixes
 from jakgraph.web.auth import writes_enabled
 from jakgraph.web.negotiation import choose
 from jakgraph.web.writing import (

@@ -1,6 +1,7 @@
 """``/ontology`` (HTML): the ontology documentation; ``/schema``: the shapes' schema page (``docs/schema.md``)."""
 from __future__ import annotations
 
+import markdown
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -29,11 +30,6 @@ def schema_page(request: Request) -> HTMLResponse:
     html = None
     if path.is_file():
         text = path.read_text(encoding="utf-8")
-        try:
-            import markdown
-
-            html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
-        except ImportError:  # pragma: no cover - markdown is a dependency; keep a readable fallback
-            html = None
+        html = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
         return render(request, "schema.html", {"title": "Schema", "html": html, "text": text})
     return render(request, "schema.html", {"title": "Schema", "html": None, "text": None})

@@ -16,7 +16,8 @@ from rdflib import Graph, URIRef
 from jakgraph.formats import JSON_LD, TURTLE
 from jakgraph.namespaces import PREFIXES, sparql_prologue
 from jakgraph.web.negotiation import Offer, choose, offer_named
-from jakgraph.web.routers.sparql import CORS_HEADERS
+from jakgraph.web.routers.sparql import CORS_HEADERS, sparql_options
+from jakgraph.web.service_description import add_prefix_declarations
 
 __all__ = ["router"]
 
@@ -39,8 +40,6 @@ def _render(kind: str, prefixes_url: str) -> tuple[bytes, str]:
     if kind == "jsonld":
         return json.dumps({"@context": PREFIXES}, indent=2).encode(), JSON_LD.content_type
     if kind == "ttl":
-        from jakgraph.web.service_description import add_prefix_declarations
-
         graph = Graph()
         for name, namespace in PREFIXES.items():
             graph.bind(name, namespace, override=True, replace=True)
@@ -85,6 +84,4 @@ def prefixes(request: Request, format: str | None = None) -> Response:  # noqa: 
 
 @router.options("/prefixes", include_in_schema=False)
 def prefixes_options(request: Request) -> Response:
-    from jakgraph.web.routers.sparql import sparql_options
-
     return sparql_options(request, allow="GET, HEAD, OPTIONS")

@@ -12,11 +12,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
-from jakgraph.views.describe import RDF_TYPE, View, as_link, curie, external_identifiers, facts_in, facts_out
+from jakgraph.namespaces import BASE, DERIVED_GRAPH, JAK, ONTOLOGY_IRI, PREFIXES, curie
+from jakgraph.views.describe import RDF_TYPE, View, as_link, external_identifiers, facts_in, facts_out
 from jakgraph.views.evidence import evidence_card, is_evidence, reference, reference_sort_key, sentence_place
-from jakgraph.namespaces import BASE, DERIVED_GRAPH, JAK, ONTOLOGY_IRI, PREFIXES
-from jakgraph.web import linkeddata as ld
 from jakgraph.views.siteindex import site_index, suggestions
+from jakgraph.web import linkeddata as ld
+from jakgraph.web.routers.ontology import ontology_page
 from jakgraph.web.templating import render
 
 router = APIRouter(tags=["linked data"])
@@ -40,8 +41,7 @@ def dereference(request: Request, path: str) -> Response:
     headers = ld.response_headers(target, rep)
     if rep is ld.HTML:
         if target.iri.value == str(ONTOLOGY_IRI):
-            from jakgraph.web.routers.ontology import ontology_page  # the ontology IRI's page is its documentation
-
+            # the ontology IRI's page is its documentation
             return ontology_page(request, headers)
         return render(request, "entity.html", entity_context(store, target), headers=headers)
     return ld.rdf_response(request, ld.triples_for(store, target.iri), rep, headers)

@@ -21,12 +21,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jakgraph.engine.base import QueryRequest
+from jakgraph.errors import JakgraphError
 from jakgraph.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
+from jakgraph.policy import query as policy
 from jakgraph.sparql.lexer import skeleton
 from jakgraph.sparql.text import UPDATE_KEYWORDS, query_form
-from jakgraph.errors import JakgraphError
 from jakgraph.web.negotiation import choose_format, not_acceptable
-from jakgraph.policy import query as policy
 from jakgraph.web.protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
 from jakgraph.web.service_description import service_description
 
@@ -69,7 +69,7 @@ def error_response(error: JakgraphError, *, head: bool = False) -> Response:
         headers.setdefault("Allow", ALLOW)
     if status == 503:
         headers.setdefault("Retry-After", "1")
-    return Response(f"{error}\n".encode("utf-8"), status_code=status, headers=headers,
+    return Response(f"{error}\n".encode(), status_code=status, headers=headers,
                     media_type="text/plain; charset=utf-8")
 
 
