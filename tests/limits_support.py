@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from jakgraph.policy.limits import Limits, measure_sparql
+from jakgraph.settings import Settings
 
-LIMITS = Limits()
+LIMITS = Limits.of(Settings())
 
 
 def nested_braces(n: int) -> str:

@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 
 from jakgraph.errors import LimitExceeded
 from jakgraph.policy.limits import Limits, check_sparql, measure_sparql
+from jakgraph.settings import Settings
 
 from writes_support import TOKEN, client_for, fresh_state
 
-LIMIT = Limits().max_nesting_depth
+LIMIT = Limits.of(Settings()).max_nesting_depth
 UNIT = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 APP = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 

@@ -154,7 +154,7 @@ def rdfxml_nested(n: int) -> str:
     (ox.RdfFormat.RDF_XML, rdfxml_nested, 2),
 ])
 def test_rdf_nesting(fmt: ox.RdfFormat, build, per_level: int) -> None:
-    limits = Limits(max_rdf_nesting_depth=64, max_nesting_depth=64)
+    limits = Limits.of(Settings(max_rdf_nesting_depth=64, max_nesting_depth=64))
     text = build(10)
     assert 10 * per_level <= measure_rdf(text, fmt).depth <= 10 * per_level + 3   # + the wrappers
     list(ox.parse(text.encode(), format=fmt))   # the sample is real RDF

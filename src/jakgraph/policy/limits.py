@@ -46,26 +46,27 @@ _AFTER_PATTERN = frozenset({"FILTER", "OPTIONAL", "MINUS", "BIND", "VALUES", "GR
 
 @dataclass(frozen=True)
 class Limits:
-    """The input limits; :meth:`of` reads them from ``Settings`` (any object with the ``max_*`` fields)."""
+    """The input limits; :meth:`of` reads them from ``Settings`` (any object with the ``max_*`` fields), whose
+    field defaults are the one place the default values live."""
 
-    max_nesting_depth: int = 256
-    max_query_tokens: int = 8192
-    max_triple_patterns: int = 100
-    max_values_rows: int = 50_000
-    max_prefixes: int = 1000
-    max_token_length: int = 8192
-    max_literal_length: int = 65_536
-    max_rdf_nesting_depth: int = 32_768
+    max_nesting_depth: int
+    max_query_tokens: int
+    max_triple_patterns: int
+    max_values_rows: int
+    max_prefixes: int
+    max_token_length: int
+    max_literal_length: int
+    max_rdf_nesting_depth: int
 
     @classmethod
     def of(cls, settings: Any = None) -> Limits:
-        if settings is None:
-            settings = Settings()   # the environment's
         if isinstance(settings, Limits):
             return settings
+        if settings is None:
+            settings = Settings()   # the environment's
         values: dict[str, int] = {}
         for item in fields(cls):
-            default: int = item.default  # type: ignore[assignment]
+            default = Settings.model_fields[item.name].default
             values[item.name] = int(getattr(settings, item.name, default))
         return cls(**values)
 

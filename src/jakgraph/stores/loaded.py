@@ -302,11 +302,7 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
     if fmt is None and (is_obo(path) or is_hpoa(path)):
         return _load_converted(store, path, name=name, replace=replace, progress=progress)
     rdf_format = detect_format(path, fmt)
-    graph_name = check_graph_name(name) if name else graph_name_for(path)
-    target = ox.NamedNode(graph_iri(graph_name))
-    existed = store.contains_named_graph(target)
-    if existed and not replace:
-        raise JakgraphError(f"graph {target.value} is already loaded; use --replace to load it again")
+    graph_name, target, existed = _target(store, path, name, replace)
     stream = None if progress is False else (sys.stderr if progress is True else progress)
     started = time.monotonic()
     total = path.stat().st_size
@@ -351,14 +347,21 @@ def load_file(store: ox.Store, path: Path, *, name: str | None = None, fmt: str 
     return result
 
 
-def _load_converted(store: ox.Store, path: Path, *, name: str | None, replace: bool,
-                    progress: bool | IO[str]) -> LoadResult:
-    """An OBO or HPO annotation file: converted in full first (a bad file touches nothing), then swapped in."""
+def _target(store: ox.Store, path: Path, name: str | None, replace: bool) -> tuple[str, ox.NamedNode, bool]:
+    """The graph a file loads into (its name, its IRI, whether it is already there); refuses to overwrite one
+    that is loaded unless ``replace``."""
     graph_name = check_graph_name(name) if name else graph_name_for(path)
     target = ox.NamedNode(graph_iri(graph_name))
     existed = store.contains_named_graph(target)
     if existed and not replace:
         raise JakgraphError(f"graph {target.value} is already loaded; use --replace to load it again")
+    return graph_name, target, existed
+
+
+def _load_converted(store: ox.Store, path: Path, *, name: str | None, replace: bool,
+                    progress: bool | IO[str]) -> LoadResult:
+    """An OBO or HPO annotation file: converted in full first (a bad file touches nothing), then swapped in."""
+    graph_name, target, existed = _target(store, path, name, replace)
     stream = None if progress is False else (sys.stderr if progress is True else progress)
     started = time.monotonic()
     if stream is not None:
