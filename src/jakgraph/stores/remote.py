@@ -135,6 +135,18 @@ def _chunks(handle: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
         yield block
 
 
+class _RereadableBody(httpx.SyncByteStream):
+    """The upload body, read from the start each time it is sent: Digest authentication sends a request
+    twice (the 401 challenge, then the answer to it), which a one-shot generator cannot survive."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._handle.seek(0)
+        yield from _chunks(self._handle)
+
+
 def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | None = None,
          user: str | None = None, digest: bool = False, timeout: float = 300.0, verify: bool = True,
          log: IO[str] | None = None) -> list[PushResult]:
@@ -153,16 +165,17 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
                 payload.seek(0, 2)
                 size = payload.tell()
                 payload.seek(0)
+                request = client.build_request("PUT", gsp_url, params={"graph": iri},
+                                               headers={"Content-Type": N_TRIPLES.media_type})
+                request.stream = _RereadableBody(payload)
+                request.headers["Content-Length"] = str(size)
                 try:
-                    response = client.put(
-                        gsp_url, params={"graph": iri}, content=_chunks(payload),
-                        headers={"Content-Type": N_TRIPLES.media_type, "Content-Length": str(size)},
-                    )
+                    response = client.send(request)
                 except httpx.HTTPError as err:
                     raise PushError(f"PUT {gsp_url}?graph={iri}: {_describe_http_error(err)}") from None
             if response.status_code not in (200, 201, 204):
                 raise PushError(f"PUT {gsp_url}?graph={iri}: HTTP {response.status_code} "
-                                f"{_first_line(response.text)}")
+                                f"{_push_refusal(response, user, digest)}")
             result = PushResult(iri, triples, size, response.status_code, time.perf_counter() - started)
             results.append(result)
             print(f"  PUT {iri}: {triples} triples, {size} bytes, HTTP {response.status_code}, "
@@ -187,6 +200,25 @@ def _count(store: ox.Store, iri: str) -> int:
     for row in solutions:
         return int(row["n"].value)
     return 0
+
+
+def _push_refusal(response: httpx.Response, user: str | None, digest: bool) -> str:
+    """Why the Graph Store refused, with the likely fix for an authentication failure."""
+    said = _first_line(response.text)
+    if response.status_code != 401:
+        return said
+    scheme = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+    if not user:
+        hint = "it asks for credentials: give --user NAME:PASSWORD"
+    elif scheme == "digest" and not digest:
+        hint = "it asks for Digest authentication: add --digest"
+    elif scheme == "basic" and digest:
+        hint = "it asks for Basic authentication: leave out --digest"
+    elif not digest:
+        hint = "the credentials given were refused: wrong, or the endpoint wants --digest, as Virtuoso's do"
+    else:
+        hint = "the credentials given were refused"
+    return f"{said} ({hint})" if said else f"({hint})"
 
 
 def _first_line(text: str) -> str:
