@@ -93,28 +93,71 @@ def test_a_failed_push_says_why_in_one_line(pushed: Virtuoso, args: tuple[str, .
     assert not any("Traceback" in line for line in err)
 
 
-def _solutions(body: bytes) -> Counter:
-    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
+#: every results format jakgraph serves, and how an answer in it is read back for comparing
+PARSED = {
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+    "text/csv": None,   # pyoxigraph does not read CSV back (it is lossy): compared line by line
+}
+EXTRA = [
+    "ASK { ?s jak:drug drug:ruxolitinib }",
+    "ASK { ?s jak:drug <https://example.org/not-a-drug> }",
+    "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    "SELECT ?s ?label WHERE { ?s a jak:TreatmentEvidence ; rdfs:label ?label } ORDER BY ?label LIMIT 5",
+]
+
+
+def _answer(body: bytes, media_type: str) -> Counter:
+    """An answer as a multiset of rows (blank node labels ignored), or its boolean, or its CSV lines."""
+    fmt = PARSED[media_type]
+    if fmt is None:
+        text = body.decode("utf-8")
+        if text in ("true", "false"):
+            return Counter({text == "true": 1})
+        lines = text.split("\r\n")
+        assert lines[-1] == "" and "\n" not in "".join(lines), "CSV lines end with CRLF"
+        return Counter({("header", lines[0]): 1}) + Counter(lines[1:-1])
+    parsed = ox.parse_query_results(body, format=fmt)
     if isinstance(parsed, ox.QueryBoolean):
         return Counter({bool(parsed): 1})
     names = [v.value for v in parsed.variables]
-    return Counter(tuple("_:b" if isinstance(row[n], ox.BlankNode) else str(row[n]) for n in names)
-                   for row in parsed)
+    return Counter({("header", tuple(names)): 1}) + Counter(
+        tuple("_:b" if isinstance(row[n], ox.BlankNode) else str(row[n]) for n in names) for row in parsed)
 
 
 @pytest.mark.parametrize("loaded", ["pushed", "bulk_loaded"])
-def test_backend_answers_the_competency_questions(loaded: str, request: pytest.FixtureRequest,
-                                                  graphs: list[str]) -> None:
+def test_backend_answers_the_competency_questions_in_every_format(loaded: str, request: pytest.FixtureRequest) -> None:
     virtuoso: Virtuoso = request.getfixturevalue(loaded)
     if loaded == "pushed":
         assert _push(virtuoso, "--graph-store", virtuoso.url + "/sparql-graph-crud-auth", "--user", "dba:dba",
                      "--digest") == 0
+    queries = [path.read_text(encoding="utf-8") for path in COMPETENCY] + EXTRA
     embedded = app_client(None, Settings(query_workers=1, cache_bytes=0, access_log=""))
     backend = app_client(None, Settings(backend_url=virtuoso.sparql, access_log=""))
+    compared = 0
     with embedded as local, backend as remote:
-        for path in COMPETENCY:
-            text = path.read_text(encoding="utf-8")
-            mine = local.post("/sparql", data={"query": text}, headers={"Accept": XML})
-            theirs = remote.post("/sparql", data={"query": text}, headers={"Accept": XML})
-            assert (mine.status_code, theirs.status_code) == (200, 200), (path.name, theirs.text)
-            assert _solutions(theirs.content) == _solutions(mine.content), path.name
+        for text in queries:
+            for media_type in PARSED:
+                mine = local.post("/sparql", data={"query": text}, headers={"Accept": media_type})
+                theirs = remote.post("/sparql", data={"query": text}, headers={"Accept": media_type})
+                assert (mine.status_code, theirs.status_code) == (200, 200), (text[:80], media_type, theirs.text)
+                assert theirs.headers["content-type"] == mine.headers["content-type"]
+                assert _answer(theirs.content, media_type) == _answer(mine.content, media_type), \
+                    (text[:80], media_type)
+                compared += 1
+        # a graph result: the same triples, whatever the client asked for
+        construct = "CONSTRUCT { ?s jak:drug ?d } WHERE { ?s jak:drug ?d }"
+        for media_type, fmt in (("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES)):
+            mine = local.post("/sparql", data={"query": construct}, headers={"Accept": media_type})
+            theirs = remote.post("/sparql", data={"query": construct}, headers={"Accept": media_type})
+            assert (mine.status_code, theirs.status_code) == (200, 200), theirs.text
+            assert {str(t) for t in ox.parse(theirs.content, format=fmt)} == \
+                {str(t) for t in ox.parse(mine.content, format=fmt)}
+        # refused before it leaves, as the embedded engine refuses it
+        for bad in ("", "   ", "# only a comment", "PREFIX ex: <http://example.org/>"):
+            assert local.post("/sparql", data={"query": bad}).status_code == 400
+            refused = remote.post("/sparql", data={"query": bad})
+            assert refused.status_code == 400 and "query" in refused.text, (bad, refused.text)
+        assert remote.post("/sparql", data={"query": "SELECT * WHERE {"}).status_code == 400
+    assert compared == len(queries) * len(PARSED)

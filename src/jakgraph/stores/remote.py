@@ -42,10 +42,11 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
-from jakgraph.formats import JSON, N_TRIPLES, parse_content_type
+from jakgraph.formats import N_TRIPLES, XML, parse_content_type
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
+from jakgraph.sparql.text import query_form
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
@@ -250,6 +251,14 @@ def declares_dataset(text: str) -> bool:
     return text_declares_dataset(skeleton(text))
 
 
+def _check_form(text: str) -> None:
+    """An empty query, or one with no query form after its prologue, is refused here, as the embedded
+    engine's parser refuses it, instead of being forwarded (Virtuoso answers an empty one with HTTP 500)."""
+    if query_form(skeleton(text)) not in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        what = "empty" if not skeleton(text).strip() else "not a SELECT, ASK, CONSTRUCT or DESCRIBE query"
+        raise QuerySyntaxError(f"the query is {what}")
+
+
 def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     message = _first_line(body) or f"HTTP {status}"
     if status == 400:
@@ -331,6 +340,7 @@ class RemoteEngine:
         await self.start()
         assert self._client is not None
         started = time.perf_counter()
+        _check_form(request.text)
         text = with_prefixes(request.text, self.prefixes)
         form = [("query", text)]
         default_graphs, named_graphs = tuple(request.default_graph_uris), tuple(request.named_graph_uris)
@@ -392,50 +402,45 @@ async def _read_capped(response: httpx.Response, cap: int, truncate: bool = Fals
 
 
 def _accept(solutions: Any, graph: Any) -> str:
+    """What the backend is asked for: SPARQL XML results (the one format every engine gets right, Virtuoso's
+    booleans, CSV line ends, TSV headers and JSON term types being wrong) and N-Triples; jakgraph serialises
+    the client's format itself, so the answer is the same whatever the engine."""
     types = []
     if solutions is not None:
-        types.append(solutions.media_type)
+        types.append(XML.media_type)
     if graph is not None:
-        types.append(graph.media_type + (";q=0.9" if solutions is not None else ""))
+        types.append(N_TRIPLES.media_type + (";q=0.9" if solutions is not None else ""))
     if not types:
         raise NotAcceptable("the request accepts no result format")
     return ", ".join(types)
 
 
 def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, ResultKind, bytes]:
-    """(format, kind, body) in the format the client asked for, converting when the remote chose another."""
+    """(format, kind, body): the remote answer parsed to the end (a body cut short is an error, never a
+    shorter 200) and serialised by jakgraph in the format the client asked for."""
     received = _solutions_format(content_type)
     if received is not None:
         if solutions is None:
             raise NotAcceptable("this query's results are solutions (or a boolean); the request accepts "
                                 "only RDF graph formats")
-        if content_type in solutions.media_types:  # as asked: passed on untouched
-            return solutions, _results_kind(body, received), body
         parsed = _parse_results(body, received)
-        kind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, parsed.serialize(format=solutions.results)
+        if isinstance(parsed, ox.QueryBoolean):
+            return solutions, "boolean", parsed.serialize(format=solutions.results) or b""
+        try:  # the solutions are parsed lazily: a fault late in the body surfaces while serialising
+            return solutions, "solutions", parsed.serialize(format=solutions.results) or b""
+        except (SyntaxError, ValueError, OSError) as err:
+            raise QueryFailed(f"the remote store sent results that do not parse: {' '.join(str(err).split())}") \
+                from None
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
             raise NotAcceptable("this query's result is an RDF graph; the request accepts only results formats")
-        if content_type not in graph.media_types:
-            try:
-                triples = list(ox.parse(body, format=received_graph))
-                body = ox.serialize(triples, format=graph.rdf)
-            except (SyntaxError, ValueError) as err:
-                raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
-        return graph, "graph", body
+        try:
+            triples = list(ox.parse(body, format=received_graph))
+        except (SyntaxError, ValueError) as err:
+            raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
+        return graph, "graph", ox.serialize(triples, format=graph.rdf) or b""
     raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}")
-
-
-def _results_kind(body: bytes, fmt: ox.QueryResultsFormat) -> ResultKind:
-    """``boolean`` (ASK) or ``solutions``, read from the start of a results document without parsing it."""
-    head = body[:512].lstrip()
-    if fmt == ox.QueryResultsFormat.JSON:
-        return "boolean" if b'"boolean"' in head and b'"bindings"' not in head else "solutions"
-    if fmt == ox.QueryResultsFormat.XML:
-        return "boolean" if b"<boolean>" in body[:2048] else "solutions"
-    return "boolean" if body.strip() in (b"true", b"false") else "solutions"
 
 
 def _parse_results(body: bytes, fmt: ox.QueryResultsFormat) -> ox.QuerySolutions | ox.QueryBoolean:
@@ -501,7 +506,7 @@ class RemoteStore:
         if (not defaults and not named and not self.union_default_graph and use_default_graph_as_union
                 and not declares_dataset(text)):
             defaults = named = list(self._named_graph_iris())
-        response = self._post(text, f"{JSON.media_type}, {N_TRIPLES.media_type};q=0.9",
+        response = self._post(text, f"{XML.media_type}, {N_TRIPLES.media_type};q=0.9",
                               defaults, named)
         content_type = parse_content_type(response.headers.get("content-type"))[0]
         if (results_format := _solutions_format(content_type)) is not None:
