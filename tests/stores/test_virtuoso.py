@@ -4,6 +4,7 @@ loader — then ``serve --backend`` in front of each answers the competency ques
 store does, sees only the project's graphs, and says so plainly when the engine is gone."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -161,3 +162,49 @@ def test_backend_answers_the_competency_questions_in_every_format(loaded: str, r
             assert refused.status_code == 400 and "query" in refused.text, (bad, refused.text)
         assert remote.post("/sparql", data={"query": "SELECT * WHERE {"}).status_code == 400
     assert compared == len(queries) * len(PARSED)
+
+
+VOID = "http://rdfs.org/ns/void#"
+QUADS_ON_HOME = re.compile(r'<span class="n">(\d+)</span><span class="what">quads in all named graphs')
+GRAPH_ROWS = re.compile(r"<tr><td>(?:<a [^>]*>)?([^<]+)(?:</a>)?</td><td>(\d+)</td></tr>")
+
+
+def _void_numbers(body: bytes) -> Counter:
+    """The VoID statistics (void:triples, void:entities…) as (subject, property, value); the partitions are
+    blank nodes, compared as a multiset."""
+    return Counter((str(t.subject) if isinstance(t.subject, ox.NamedNode) else "_:b", t.predicate.value,
+                    t.object.value)
+                   for t in ox.parse(body, format=ox.RdfFormat.N_TRIPLES)
+                   if t.predicate.value.startswith(VOID) and isinstance(t.object, ox.Literal)
+                   and t.object.datatype.value.endswith("integer"))
+
+
+def test_only_the_project_graphs_are_seen(pushed: Virtuoso, graphs: list[str]) -> None:
+    assert _push(pushed, "--graph-store", pushed.url + "/sparql-graph-crud-auth", "--user", "dba:dba",
+                 "--digest") == 0
+    # Virtuoso holds graphs of its own (virtrdf#, its service description…): DBA sees more than the project
+    everything = int(pushed.isql("SPARQL SELECT COUNT(*) WHERE { GRAPH ?g { ?s ?p ?o } }").split()[-1])
+    seen = {line.strip() for line in pushed.isql("SPARQL SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            .splitlines() if line.strip().startswith("http")}
+    assert seen - set(graphs), "Virtuoso's own graphs should be there, hidden from anonymous readers"
+    embedded = app_client(None, Settings(query_workers=1, cache_bytes=0, access_log=""))
+    backend = app_client(None, Settings(backend_url=pushed.sparql, access_log=""))
+    with embedded as local, backend as remote:
+        mine, theirs = local.get("/"), remote.get("/")
+        assert (mine.status_code, theirs.status_code) == (200, 200), theirs.text[:300]
+        quads = QUADS_ON_HOME.search(theirs.text)
+        assert quads is not None and quads.group(1) == QUADS_ON_HOME.search(mine.text).group(1)  # type: ignore[union-attr]
+        assert int(quads.group(1)) < everything
+        assert sorted(GRAPH_ROWS.findall(theirs.text)) == sorted(GRAPH_ROWS.findall(mine.text))
+        mine, theirs = local.get("/.well-known/void.nt"), remote.get("/.well-known/void.nt")
+        assert (mine.status_code, theirs.status_code) == (200, 200), theirs.text[:300]
+        assert _void_numbers(theirs.content) == _void_numbers(mine.content) != Counter()
+        mine, theirs = local.get("/ontology.nt"), remote.get("/ontology.nt")
+        assert (mine.status_code, theirs.status_code) == (200, 200), theirs.text[:300]
+        assert {str(t) for t in ox.parse(theirs.content, format=ox.RdfFormat.N_TRIPLES)} == \
+            {str(t) for t in ox.parse(mine.content, format=ox.RdfFormat.N_TRIPLES)}
+        remote_query = remote.post("/sparql", data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                                   headers={"Accept": "text/csv"})
+        local_query = local.post("/sparql", data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+                                 headers={"Accept": "text/csv"})
+        assert remote_query.text == local_query.text
