@@ -208,3 +208,41 @@ def test_only_the_project_graphs_are_seen(pushed: Virtuoso, graphs: list[str]) -
         local_query = local.post("/sparql", data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
                                  headers={"Accept": "text/csv"})
         assert remote_query.text == local_query.text
+
+
+#: the pages read from the store (the search index, built once per store generation, answers from memory)
+PAGES = ("/", "/.well-known/void", "/ontology", "/query", "/resource/drug/ruxolitinib",
+         "/examples", "/coverage")
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_with_the_backend_stopped_pages_say_so(tmp_path: Path, graphs: list[str]) -> None:
+    require()
+    virtuoso = Virtuoso(tmp_path).start()
+    try:
+        virtuoso.expose_only(graphs)
+        assert _push(virtuoso, "--graph-store", virtuoso.url + "/sparql-graph-crud-auth", "--user", "dba:dba",
+                     "--digest") == 0
+        backend = app_client(None, Settings(backend_url=virtuoso.sparql, cache_bytes=0, access_log=""),
+                             raise_server_exceptions=False)
+        with backend as remote:
+            assert remote.get("/ready").status_code == 200
+            up = {path: remote.get(path, headers={"Accept": BROWSER}).status_code for path in PAGES}
+            virtuoso.stop()
+            assert not virtuoso.running
+            for path in PAGES:
+                page = remote.get(path, headers={"Accept": BROWSER})
+                assert page.status_code == 503, (path, up[path], page.status_code, page.text[:200])
+                assert page.headers["content-type"].startswith("text/plain")
+                assert page.text.startswith("503 Service Unavailable: ") and "cannot be reached" in page.text
+                assert len(page.text.strip().splitlines()) == 1, page.text
+            api = remote.get("/", headers={"Accept": "application/json"})
+            assert api.status_code == 503 and "cannot be reached" in api.json()["error"]
+            query = remote.get("/sparql", params={"query": "ASK {}"})
+            assert query.status_code == 503 and "cannot be reached" in query.text
+            ready = remote.get("/ready")
+            assert ready.status_code == 503
+            assert any("backend" in p and "unreachable" in p for p in ready.json()["problems"]), ready.json()
+            assert remote.get("/health").status_code == 200
+    finally:
+        virtuoso.stop()
