@@ -1,9 +1,9 @@
 """Liveness (/health) and readiness (/ready) for load balancers and supervisors.
 
 ``/health`` answers 200 as long as the process serves HTTP. ``/ready`` answers 200 only when the graph
-is built (the store holds quads; with ``--backend``, when the backend answers and holds them) and the query engine, if it runs worker processes (``AppState.pool``),
-has them alive; otherwise 503 with the reason, so a balancer sends no traffic to a server that cannot
-answer.
+is built (the store holds quads; with ``--backend``, when the backend answers and holds them) and the
+query engine, if it runs worker processes (``AppState.pool``), has them alive; otherwise 503 with the
+reason (an unreachable backend is named), so a balancer sends no traffic to a server that cannot answer.
 """
 from __future__ import annotations
 
