@@ -1,7 +1,7 @@
 """A throw-away Virtuoso (Debian's ``virtuoso-opensource`` 7.2) for the tests: its own database in a temporary
 folder, a generated ``virtuoso.ini``, loopback ports only, no system service; stopped by its PID.
 
-Why each ini setting (docs/stores.md "Virtuoso behind jakgraph" is the same recipe):
+Why each ini setting (docs/stores.md "Virtuoso behind jakgraph" shows this very file):
 
 * ``CaseMode = 2``: without it an ASK comes back as a ``__ASK_RETVAL`` table, not a boolean.
 * ``DisableUnixSocket = 1`` and ``127.0.0.1:PORT`` for both servers: nothing outside this machine, no socket
@@ -44,17 +44,11 @@ ErrorLogFile = {dir}/virtuoso.log
 LockFile = {dir}/virtuoso.lck
 TransactionFile = {dir}/virtuoso.trx
 xa_persistent_file = {dir}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
 TempStorage = TempDatabase
 
 [TempDatabase]
 DatabaseFile = {dir}/virtuoso-temp.db
 TransactionFile = {dir}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
 
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
@@ -63,22 +57,14 @@ CaseMode = 2
 DirsAllowed = ., {dir}/load
 NumberOfBuffers = 10000
 MaxDirtyBuffers = 6000
-CheckpointInterval = 60
-ThreadsPerQuery = 2
-MaxClientConnections = 10
-ServerThreads = 10
 
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {vsp}
-MaxClientConnections = 10
-ServerThreads = 10
 
 [SPARQL]
 ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = {max_seconds}
-MaxQueryCostEstimationTime = 400
-DefaultQuery = SELECT ?s WHERE {{ ?s ?p ?o }} LIMIT 1
 """
 
 

@@ -44,17 +44,16 @@ def pushed(tmp_path_factory: pytest.TempPathFactory, graphs: list[str]) -> Itera
 
 
 @pytest.fixture(scope="module")
-def bulk_loaded(tmp_path_factory: pytest.TempPathFactory, built, graphs: list[str]) -> Iterator[Virtuoso]:  # noqa: ANN001
-    """A second Virtuoso loaded with its bulk loader from an N-Quads dump of the project's graphs."""
+def bulk_loaded(tmp_path_factory: pytest.TempPathFactory, graphs: list[str]) -> Iterator[Virtuoso]:
+    """A second Virtuoso loaded with its bulk loader from ``jakgraph export --format nq``."""
     require()
     folder = tmp_path_factory.mktemp("virtuoso-bulk")
     virtuoso = Virtuoso(folder).start()
     try:
         virtuoso.expose_only(graphs)
         dump = folder / "jakgraph.nq"
-        quads = [q for g in graphs for q in built.store.quads_for_pattern(None, None, None, ox.NamedNode(g))]
-        dump.write_bytes(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
-        rows = virtuoso.bulk_load(dump, graph="https://w3id.org/jakgraph/graph/unused-default")
+        assert main(["export", "--format", "nq", "--output", str(dump)]) == 0   # the recipe in docs/stores.md
+        rows = virtuoso.bulk_load(dump, graph="https://w3id.org/jakgraph/graph/loaded/unused-default")
         assert [(state, error) for _, state, error in rows] == [("2", "NULL")], rows  # 2 = done, no error
         yield virtuoso
     finally:
