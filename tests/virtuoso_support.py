@@ -80,7 +80,7 @@ def require() -> None:
 class Virtuoso:
     """One running ``virtuoso-t``: its ports, its folder, SQL through ``isql-vt``, and :meth:`stop`."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *, max_rows: int = MAX_ROWS, max_seconds: int = MAX_SECONDS) -> None:
         self.folder = folder
         self.load_dir = folder / "load"
         self.load_dir.mkdir(parents=True, exist_ok=True)
@@ -90,7 +90,7 @@ class Virtuoso:
         self.sparql = self.url + "/sparql"
         self.ini = folder / "virtuoso.ini"
         self.ini.write_text(INI.format(dir=folder, sql_port=self.sql_port, http_port=self.http_port, vsp=VSP,
-                                       max_rows=MAX_ROWS, max_seconds=MAX_SECONDS), encoding="utf-8")
+                                       max_rows=max_rows, max_seconds=max_seconds), encoding="utf-8")
         self.process: subprocess.Popen[bytes] | None = None
 
     # -- life ---------------------------------------------------------------------------------------

@@ -245,3 +245,33 @@ def test_with_the_backend_stopped_pages_say_so(tmp_path: Path, graphs: list[str]
             assert remote.get("/health").status_code == 200
     finally:
         virtuoso.stop()
+
+
+def test_partial_answers_are_errors_not_shorter_200s(tmp_path: Path) -> None:
+    """Virtuoso cut to 100 rows and 1 s of its own: what it cuts short comes back as 422/504, not 200."""
+    require()
+    virtuoso = Virtuoso(tmp_path, max_rows=100, max_seconds=1).start()
+    try:
+        assert _push(virtuoso, "--graph-store", virtuoso.url + "/sparql-graph-crud-auth", "--user", "dba:dba",
+                     "--digest", "--graph", "https://w3id.org/jakgraph/graph/letter", "--no-verify") == 0
+        backend = app_client(None, Settings(backend_url=virtuoso.sparql, cache_bytes=0, query_timeout=60,
+                                            access_log=""))
+        with backend as remote:
+            small = remote.post("/sparql", data={"query": "SELECT ?s WHERE { ?s a jak:TreatmentEvidence } LIMIT 5"},
+                                headers={"Accept": "text/csv"})
+            assert small.status_code == 200 and len(small.text.strip().splitlines()) == 6, small.text
+            cut = remote.post("/sparql", data={"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }"},
+                              headers={"Accept": "text/csv"})
+            assert cut.status_code == 422 and "X-SPARQL-MaxRows" in cut.text, (cut.status_code, cut.text[:300])
+            runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?s ?p ?o }"
+            stopped = remote.post("/sparql", data={"query": runaway}, headers={"Accept": "text/csv"})
+            assert stopped.status_code == 504 and "timed out" in stopped.text, (stopped.status_code, stopped.text)
+        # Virtuoso's per-request "anytime" limit (timeout=ms, here in the backend URL) answers 200 with what it
+        # found so far and X-SQL-State: S1TAT; jakgraph turns that into a 504
+        anytime = app_client(None, Settings(backend_url=virtuoso.sparql + "?timeout=500", cache_bytes=0,
+                                            query_timeout=60, access_log=""))
+        with anytime as remote:
+            stopped = remote.post("/sparql", data={"query": runaway}, headers={"Accept": "text/csv"})
+            assert stopped.status_code == 504 and "S1TAT" in stopped.text, (stopped.status_code, stopped.text)
+    finally:
+        virtuoso.stop()

@@ -276,6 +276,18 @@ def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     return QueryFailed(f"the remote store {endpoint} answered HTTP {status}: {message}")
 
 
+def _check_complete(headers: httpx.Headers, endpoint: str) -> None:
+    """A partial answer sent as HTTP 200 is an error here, never a shorter 200: Virtuoso marks one cut at
+    its own time limit with ``X-SQL-State: S1TAT`` and one cut at ``ResultSetMaxRows`` with
+    ``X-SPARQL-MaxRows``."""
+    if headers.get("x-sql-state", "").upper() == "S1TAT":
+        raise QueryTimeoutError(f"the remote store {endpoint} stopped the query at its own time limit and "
+                                "sent partial results (X-SQL-State: S1TAT); narrow the query")
+    if (rows := headers.get("x-sparql-maxrows")) is not None:
+        raise ResultLimitError(f"the remote store {endpoint} cut the answer at its row limit ({rows} rows, "
+                               "X-SPARQL-MaxRows); narrow the query or page through it with LIMIT and OFFSET")
+
+
 def _transport_error(err: httpx.HTTPError, endpoint: str, timeout: float) -> JakgraphError:
     if isinstance(err, httpx.TimeoutException) and not isinstance(err, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return QueryTimeoutError(f"the remote store {endpoint} did not answer within {timeout:g}s")
@@ -355,6 +367,7 @@ class RemoteEngine:
                 if response.status_code >= 400:
                     body = await _read_capped(response, 64 * 1024, truncate=True)
                     raise _error_for(response.status_code, body.decode("utf-8", "replace"), self.endpoint)
+                _check_complete(response.headers, self.endpoint)
                 content_type = parse_content_type(response.headers.get("content-type"))[0]
                 body = await _read_capped(response, self.max_bytes)
         except httpx.HTTPError as err:
