@@ -46,7 +46,7 @@ from jakgraph.formats import N_TRIPLES, XML, parse_content_type
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
-from jakgraph.sparql.text import query_form
+from jakgraph.sparql.text import describe_syntax_error, mentions_keyword, query_form
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
@@ -259,6 +259,20 @@ def _check_form(text: str) -> None:
         raise QuerySyntaxError(f"the query is {what}")
 
 
+def _check_syntax(text: str, prefixes: dict[str, str], base_iri: str | None) -> None:
+    """Parse the query here, with the embedded engine's parser and messages (line and column), before it
+    leaves: Oxigraph's over an empty in-memory store. Solutions and triples are lazy, so nothing is
+    evaluated; an ASK is (over no data, so at once), unless it has a SERVICE, which is left to the backend."""
+    if query_form(skeleton(text)) == "ASK" and mentions_keyword(text, "service"):
+        return
+    try:
+        ox.Store().query(text, base_iri=base_iri, prefixes=prefixes)
+    except SyntaxError as err:
+        raise QuerySyntaxError(describe_syntax_error(text, str(err))) from None
+    except (OSError, RuntimeError, ValueError):
+        return  # not a syntax error: the backend's answer (or its error) decides
+
+
 def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     message = _first_line(body) or f"HTTP {status}"
     if status == 400:
@@ -318,8 +332,10 @@ class RemoteEngine:
 
     def __init__(self, endpoint: str, *, timeout: float = 10.0, max_bytes: int = 256 * 1024 * 1024,
                  union_default_graph: bool = True, user: str | None = None, digest: bool = False,
-                 max_connections: int = 32, prefixes: dict[str, str] | None = None) -> None:
+                 max_connections: int = 32, prefixes: dict[str, str] | None = None,
+                 base_iri: str | None = None) -> None:
         self.endpoint = query_endpoint_url(endpoint)
+        self.base_iri = base_iri
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.union_default_graph = union_default_graph
@@ -353,7 +369,10 @@ class RemoteEngine:
         assert self._client is not None
         started = time.perf_counter()
         _check_form(request.text)
+        await _in_thread(lambda: _check_syntax(request.text, self.prefixes, self.base_iri))
         text = with_prefixes(request.text, self.prefixes)
+        if self.base_iri:  # relative IRIs resolve as in the embedded engine (a BASE in the query still wins)
+            text = f"BASE <{self.base_iri}>\n{text}"
         form = [("query", text)]
         default_graphs, named_graphs = tuple(request.default_graph_uris), tuple(request.named_graph_uris)
         if not default_graphs and not named_graphs and not self.union_default_graph and not declares_dataset(text):

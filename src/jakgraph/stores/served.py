@@ -118,7 +118,7 @@ def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[Built
     if settings.backend_url:
         from jakgraph.stores.remote import RemoteEngine
 
-        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout)
+        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout, base_iri=settings.base_url)
     else:
         inner = pool = embedded(graph, settings)
     if settings.cache_bytes <= 0:
