@@ -55,11 +55,51 @@ def app_client(built: BuiltGraph) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture(params=["in-process", pytest.param("live", marks=pytest.mark.server)])
+def _virtuoso_differs(item: pytest.Item) -> str | None:
+    """Where jakgraph in front of Virtuoso still answers differently (issue 13); strict: a fix shows."""
+    name = getattr(item, "originalname", item.name)
+    if name == "test_long_query_by_post":
+        return ("Virtuoso compiles a VALUES block of thousands of values past its 32767-byte code vector "
+                "(SQ199, HTTP 500)")
+    if name == "test_graph_formats" and "describe" in item.name:
+        return "DESCRIBE: Virtuoso's description of a resource is not the embedded engine's (CBD)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def virtuoso_backend(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app in front of a real Virtuoso (tests/virtuoso_support.py) holding the pushed graph."""
+    from jakgraph.stores.remote import graphs_to_push, push
+    from virtuoso_support import DBA, Virtuoso, require
+
+    require()
+    virtuoso = Virtuoso(tmp_path_factory.mktemp("virtuoso-protocol")).start()
+    try:
+        graphs = graphs_to_push(built.store)
+        virtuoso.expose_only(graphs)
+        with open("/dev/null", "w") as quiet:
+            push(built.store, graphs, to=virtuoso.sparql, graph_store=virtuoso.url + "/sparql-graph-crud-auth",
+                 user=":".join(DBA), digest=True, log=quiet)
+        settings = Settings(backend_url=virtuoso.sparql, query_timeout=10.0, access_log="")
+        with server_support.app_client(None, settings) as client:
+            yield client
+    finally:
+        virtuoso.stop()
+
+
+@pytest.fixture(params=["in-process", pytest.param("live", marks=pytest.mark.server),
+                        pytest.param("virtuoso", marks=[pytest.mark.server, pytest.mark.slow])])
 def http(request: pytest.FixtureRequest, app_client: TestClient) -> Iterator[httpx.Client]:
-    """An HTTP client on the endpoint: in-process, then over a real socket to ``jakgraph serve``."""
+    """An HTTP client on the endpoint: in-process, over a real socket to ``jakgraph serve``, and in front of
+    a real Virtuoso (``serve --backend``: the same protocol whatever the engine)."""
     if request.param == "in-process":
         yield app_client
+        return
+    if request.param == "virtuoso":
+        reason = _virtuoso_differs(request.node)
+        if reason:
+            request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+        yield request.getfixturevalue("virtuoso_backend")
         return
     live = request.getfixturevalue("live_server")
     with httpx.Client(base_url=live.base, timeout=30) as client:

@@ -43,10 +43,11 @@ from jakgraph.errors import (
     QueryTimeoutError,
     ResultLimitError,
 )
-from jakgraph.formats import JSON, N_TRIPLES, parse_content_type, written
+from jakgraph.formats import N_TRIPLES, XML, parse_content_type, written
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
+from jakgraph.sparql.text import describe_syntax_error, mentions_keyword, query_form
 from jakgraph.stores.loaded import is_loaded_graph
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
@@ -137,6 +138,18 @@ def _chunks(handle: IO[bytes], size: int = 1 << 20) -> Iterator[bytes]:
         yield block
 
 
+class _RereadableBody(httpx.SyncByteStream):
+    """The upload body, read from the start each time it is sent: Digest authentication sends a request
+    twice (the 401 challenge, then the answer to it), which a one-shot generator cannot survive."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def __iter__(self) -> Iterator[bytes]:
+        self._handle.seek(0)
+        yield from _chunks(self._handle)
+
+
 def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | None = None,
          user: str | None = None, digest: bool = False, timeout: float = 300.0, verify: bool = True,
          log: IO[str] | None = None) -> list[PushResult]:
@@ -155,16 +168,17 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
                 payload.seek(0, 2)
                 size = payload.tell()
                 payload.seek(0)
+                request = client.build_request("PUT", gsp_url, params={"graph": iri},
+                                               headers={"Content-Type": N_TRIPLES.media_type})
+                request.stream = _RereadableBody(payload)
+                request.headers["Content-Length"] = str(size)
                 try:
-                    response = client.put(
-                        gsp_url, params={"graph": iri}, content=_chunks(payload),
-                        headers={"Content-Type": N_TRIPLES.media_type, "Content-Length": str(size)},
-                    )
+                    response = client.send(request)
                 except httpx.HTTPError as err:
                     raise PushError(f"PUT {gsp_url}?graph={iri}: {_describe_http_error(err)}") from None
             if response.status_code not in (200, 201, 204):
                 raise PushError(f"PUT {gsp_url}?graph={iri}: HTTP {response.status_code} "
-                                f"{_first_line(response.text)}")
+                                f"{_push_refusal(response, user, digest)}")
             result = PushResult(iri, triples, size, response.status_code, time.perf_counter() - started)
             results.append(result)
             print(f"  PUT {iri}: {triples} triples, {size} bytes, HTTP {response.status_code}, "
@@ -189,6 +203,25 @@ def _count(store: ox.Store, iri: str) -> int:
     for row in solutions:
         return int(row["n"].value)
     return 0
+
+
+def _push_refusal(response: httpx.Response, user: str | None, digest: bool) -> str:
+    """Why the Graph Store refused, with the likely fix for an authentication failure."""
+    said = _first_line(response.text)
+    if response.status_code != 401:
+        return said
+    scheme = response.headers.get("www-authenticate", "").split(" ", 1)[0].lower()
+    if not user:
+        hint = "it asks for credentials: give --user NAME:PASSWORD"
+    elif scheme == "digest" and not digest:
+        hint = "it asks for Digest authentication: add --digest"
+    elif scheme == "basic" and digest:
+        hint = "it asks for Basic authentication: leave out --digest"
+    elif not digest:
+        hint = "the credentials given were refused: wrong, or the endpoint wants --digest, as Virtuoso's do"
+    else:
+        hint = "the credentials given were refused"
+    return f"{said} ({hint})" if said else f"({hint})"
 
 
 def _first_line(text: str) -> str:
@@ -220,6 +253,28 @@ def declares_dataset(text: str) -> bool:
     return text_declares_dataset(skeleton(text))
 
 
+def _check_form(text: str) -> None:
+    """An empty query, or one with no query form after its prologue, is refused here, as the embedded
+    engine's parser refuses it, instead of being forwarded (Virtuoso answers an empty one with HTTP 500)."""
+    if query_form(skeleton(text)) not in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        what = "empty" if not skeleton(text).strip() else "not a SELECT, ASK, CONSTRUCT or DESCRIBE query"
+        raise QuerySyntaxError(f"the query is {what}")
+
+
+def _check_syntax(text: str, prefixes: dict[str, str], base_iri: str | None) -> None:
+    """Parse the query here, with the embedded engine's parser and messages (line and column), before it
+    leaves: Oxigraph's over an empty in-memory store. Solutions and triples are lazy, so nothing is
+    evaluated; an ASK is (over no data, so at once), unless it has a SERVICE, which is left to the backend."""
+    if query_form(skeleton(text)) == "ASK" and mentions_keyword(text, "service"):
+        return
+    try:
+        ox.Store().query(text, base_iri=base_iri, prefixes=prefixes)
+    except SyntaxError as err:
+        raise QuerySyntaxError(describe_syntax_error(text, str(err))) from None
+    except (OSError, RuntimeError, ValueError):
+        return  # not a syntax error: the backend's answer (or its error) decides
+
+
 def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     message = _first_line(body) or f"HTTP {status}"
     if status == 400:
@@ -235,6 +290,18 @@ def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     if status in (401, 403):
         return QueryFailed(f"the remote store {endpoint} refused access (HTTP {status}): {message}")
     return QueryFailed(f"the remote store {endpoint} answered HTTP {status}: {message}")
+
+
+def _check_complete(headers: httpx.Headers, endpoint: str) -> None:
+    """A partial answer sent as HTTP 200 is an error here, never a shorter 200: Virtuoso marks one cut at
+    its own time limit with ``X-SQL-State: S1TAT`` and one cut at ``ResultSetMaxRows`` with
+    ``X-SPARQL-MaxRows``."""
+    if headers.get("x-sql-state", "").upper() == "S1TAT":
+        raise QueryTimeoutError(f"the remote store {endpoint} stopped the query at its own time limit and "
+                                "sent partial results (X-SQL-State: S1TAT); narrow the query")
+    if (rows := headers.get("x-sparql-maxrows")) is not None:
+        raise ResultLimitError(f"the remote store {endpoint} cut the answer at its row limit ({rows} rows, "
+                               "X-SPARQL-MaxRows); narrow the query or page through it with LIMIT and OFFSET")
 
 
 def _transport_error(err: httpx.HTTPError, endpoint: str, timeout: float) -> JakgraphError:
@@ -267,8 +334,10 @@ class RemoteEngine:
 
     def __init__(self, endpoint: str, *, timeout: float = 10.0, max_bytes: int = 256 * 1024 * 1024,
                  union_default_graph: bool = True, user: str | None = None, digest: bool = False,
-                 max_connections: int = 32, prefixes: dict[str, str] | None = None) -> None:
+                 max_connections: int = 32, prefixes: dict[str, str] | None = None,
+                 base_iri: str | None = None) -> None:
         self.endpoint = query_endpoint_url(endpoint)
+        self.base_iri = base_iri
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.union_default_graph = union_default_graph
@@ -299,7 +368,11 @@ class RemoteEngine:
         await self.start()
         assert self._client is not None
         started = time.perf_counter()
+        _check_form(request.text)
+        await _in_thread(lambda: _check_syntax(request.text, self.prefixes, self.base_iri))
         text = with_prefixes(request.text, self.prefixes)
+        if self.base_iri:  # relative IRIs resolve as in the embedded engine (a BASE in the query still wins)
+            text = f"BASE <{self.base_iri}>\n{text}"
         form = [("query", text)]
         default_graphs, named_graphs = tuple(request.default_graph_uris), tuple(request.named_graph_uris)
         if not default_graphs and not named_graphs and not self.union_default_graph and not declares_dataset(text):
@@ -313,6 +386,7 @@ class RemoteEngine:
                 if response.status_code >= 400:
                     body = await _read_capped(response, 64 * 1024, truncate=True)
                     raise _error_for(response.status_code, body.decode("utf-8", "replace"), self.endpoint)
+                _check_complete(response.headers, self.endpoint)
                 content_type = parse_content_type(response.headers.get("content-type"))[0]
                 body = await _read_capped(response, self.max_bytes)
         except httpx.HTTPError as err:
@@ -360,50 +434,45 @@ async def _read_capped(response: httpx.Response, cap: int, truncate: bool = Fals
 
 
 def _accept(solutions: Any, graph: Any) -> str:
+    """What the backend is asked for: SPARQL XML results (the one format every engine gets right, Virtuoso's
+    booleans, CSV line ends, TSV headers and JSON term types being wrong) and N-Triples; jakgraph serialises
+    the client's format itself, so the answer is the same whatever the engine."""
     types = []
     if solutions is not None:
-        types.append(solutions.media_type)
+        types.append(XML.media_type)
     if graph is not None:
-        types.append(graph.media_type + (";q=0.9" if solutions is not None else ""))
+        types.append(N_TRIPLES.media_type + (";q=0.9" if solutions is not None else ""))
     if not types:
         raise NotAcceptable("the request accepts no result format")
     return ", ".join(types)
 
 
 def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, ResultKind, bytes]:
-    """(format, kind, body) in the format the client asked for, converting when the remote chose another."""
+    """(format, kind, body): the remote answer parsed to the end (a body cut short is an error, never a
+    shorter 200) and serialised by jakgraph in the format the client asked for."""
     received = _solutions_format(content_type)
     if received is not None:
         if solutions is None:
             raise NotAcceptable("this query's results are solutions (or a boolean); the request accepts "
                                 "only RDF graph formats")
-        if content_type in solutions.media_types:  # as asked: passed on untouched
-            return solutions, _results_kind(body, received), body
         parsed = _parse_results(body, received)
-        kind: ResultKind = "boolean" if isinstance(parsed, ox.QueryBoolean) else "solutions"
-        return solutions, kind, written(parsed.serialize(format=solutions.results))
+        if isinstance(parsed, ox.QueryBoolean):
+            return solutions, "boolean", written(parsed.serialize(format=solutions.results))
+        try:  # the solutions are parsed lazily: a fault late in the body surfaces while serialising
+            return solutions, "solutions", written(parsed.serialize(format=solutions.results))
+        except (SyntaxError, ValueError, OSError) as err:
+            raise QueryFailed(f"the remote store sent results that do not parse: {' '.join(str(err).split())}") \
+                from None
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
             raise NotAcceptable("this query's result is an RDF graph; the request accepts only results formats")
-        if content_type not in graph.media_types:
-            try:
-                triples = list(ox.parse(body, format=received_graph))
-                body = written(ox.serialize(triples, format=graph.rdf))
-            except (SyntaxError, ValueError) as err:
-                raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
-        return graph, "graph", body
+        try:
+            triples = list(ox.parse(body, format=received_graph))
+        except (SyntaxError, ValueError) as err:
+            raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
+        return graph, "graph", written(ox.serialize(triples, format=graph.rdf))
     raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}")
-
-
-def _results_kind(body: bytes, fmt: ox.QueryResultsFormat) -> ResultKind:
-    """``boolean`` (ASK) or ``solutions``, read from the start of a results document without parsing it."""
-    head = body[:512].lstrip()
-    if fmt == ox.QueryResultsFormat.JSON:
-        return "boolean" if b'"boolean"' in head and b'"bindings"' not in head else "solutions"
-    if fmt == ox.QueryResultsFormat.XML:
-        return "boolean" if b"<boolean>" in body[:2048] else "solutions"
-    return "boolean" if body.strip() in (b"true", b"false") else "solutions"
 
 
 def _parse_results(body: bytes, fmt: ox.QueryResultsFormat) -> ox.QuerySolutions | ox.QueryBoolean:
@@ -469,7 +538,7 @@ class RemoteStore:
         if (not defaults and not named and not self.union_default_graph and use_default_graph_as_union
                 and not declares_dataset(text)):
             defaults = named = list(self._named_graph_iris())
-        response = self._post(text, f"{JSON.media_type}, {N_TRIPLES.media_type};q=0.9",
+        response = self._post(text, f"{XML.media_type}, {N_TRIPLES.media_type};q=0.9",
                               defaults, named)
         content_type = parse_content_type(response.headers.get("content-type"))[0]
         if (results_format := _solutions_format(content_type)) is not None:

@@ -112,7 +112,7 @@ def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[Built
     pool: WorkerPool | None = None
     inner: QueryEngine
     if settings.backend_url:
-        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout)
+        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout, base_iri=settings.base_url)
     else:
         inner = pool = embedded(graph, settings)
     if settings.cache_bytes <= 0:

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import RDF, Graph, URIRef
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jakgraph.errors import JakgraphError, WriteNotConforming
+from jakgraph.errors import EngineUnavailable, JakgraphError, WriteNotConforming
 from jakgraph.settings import Settings
 from jakgraph.web import access_log
 from jakgraph.web.auth import check_token
@@ -185,6 +185,10 @@ def error_response(request: Request, err: JakgraphError) -> Response:
     """The answer for an error raised on purpose: its status, its message, its headers."""
     if isinstance(err, WriteNotConforming):
         return report_response(request, err)
+    if isinstance(err, EngineUnavailable) and not prefers_json(request.headers.get("accept")):
+        # a page asked for by a browser while the engine (a backend) is down: a plain sentence, not JSON
+        return Response(f"503 Service Unavailable: {err}\n", status_code=err.status, headers=err.headers or None,
+                        media_type="text/plain; charset=utf-8")
     return JSONResponse(error_body(err.status, str(err), _request_id(request)), status_code=err.status,
                         headers=err.headers or None)
 
@@ -195,6 +199,12 @@ async def _jakgraph_error(request: Request, exc: Exception) -> Response:
 
 
 SH = "http://www.w3.org/ns/shacl#"
+
+
+def prefers_json(accept: str | None) -> bool:
+    """True unless the client ranks a page (HTML) or plain text above JSON; JSON on a tie or no preference."""
+    types = [("application/json", "application/problem+json"), ("text/html", "text/plain")]
+    return choose(accept, ("json", "text"), types) != "text"
 
 
 def prefers_turtle(accept: str | None) -> bool:

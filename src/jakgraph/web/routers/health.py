@@ -1,9 +1,9 @@
 """Liveness (/health) and readiness (/ready) for load balancers and supervisors.
 
 ``/health`` answers 200 as long as the process serves HTTP. ``/ready`` answers 200 only when the graph
-is built (the store holds quads) and the query engine, if it runs worker processes (``AppState.pool``),
-has them alive; otherwise 503 with the reason, so a balancer sends no traffic to a server that cannot
-answer.
+is built (the store holds quads; with ``--backend``, when the backend answers and holds them) and the
+query engine, if it runs worker processes (``AppState.pool``), has them alive; otherwise 503 with the
+reason (an unreachable backend is named), so a balancer sends no traffic to a server that cannot answer.
 """
 from __future__ import annotations
 
@@ -26,14 +26,18 @@ def ready(request: Request) -> JSONResponse:
     state: AppState = request.app.state.jak
     checks: dict[str, object] = {}
     problems: list[str] = []
+    backend = state.settings.backend_url
     try:
         quads = len(state.graph.store)
-    except Exception:  # a store that cannot be read (a remote one that is down) is not ready
-        quads = 0
+    except Exception as err:  # a store that cannot be read (a remote one that is down) is not ready
+        quads = None
+        problems.append(f"the backend {backend} is unreachable: {' '.join(str(err).split())}" if backend
+                        else f"the store cannot be read: {' '.join(str(err).split())}")
     checks["quads"] = quads
     checks["generation"] = state.generation.value
     if quads == 0:
-        problems.append("the graph is not built (the store is empty)")
+        problems.append(f"the backend {backend} holds no quads (push the graph to it)" if backend
+                        else "the graph is not built (the store is empty)")
     if state.pool is not None:
         alive = state.pool.workers_alive()  # None: not started yet (they start with the first query)
         if alive is not None:
