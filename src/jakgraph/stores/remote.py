@@ -48,7 +48,7 @@ from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
 from jakgraph.sparql.text import describe_syntax_error, mentions_keyword, query_form
-from jakgraph.stores.loaded import is_loaded_graph
+from jakgraph.stores.loaded import count_triples, is_loaded_graph
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
@@ -162,7 +162,7 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
                       headers={"User-Agent": _USER_AGENT}) as client:
         for iri in graphs:
             graph = ox.NamedNode(iri)
-            triples = _count(store, iri)
+            triples = count_triples(store, iri)
             started = time.perf_counter()
             with _graph_payload(store, graph) as payload:
                 payload.seek(0, 2)
@@ -195,14 +195,6 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
                                           result.seconds, found))
             results = checked
     return results
-
-
-def _count(store: ox.Store, iri: str) -> int:
-    solutions = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}")
-    assert isinstance(solutions, ox.QuerySolutions)
-    for row in solutions:
-        return int(row["n"].value)
-    return 0
 
 
 def _push_refusal(response: httpx.Response, user: str | None, digest: bool) -> str:
