@@ -20,6 +20,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 import jakgraph
 
 PACKAGE_DIR = Path(jakgraph.__file__).parent
@@ -135,6 +137,7 @@ def test_no_import_cycle_hidden_in_a_function() -> None:
     assert cycle is None, "import cycle through an import inside a function: " + " -> ".join(cycle or [])
 
 
+@pytest.mark.slow
 def test_every_module_imports_first_in_a_fresh_interpreter() -> None:
     """Each module is imported as the first jakgraph module of the interpreter (the others forgotten
     before each one), so no module works only when some other module happened to be imported before it."""

@@ -83,12 +83,14 @@ def assert_same_reports(plain: ValidationOutcome, fast: ValidationOutcome) -> No
 # -- identical reports ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_curated_graph_gets_the_same_report_with_and_without(built) -> None:
     plain, fast = with_and_without(lambda: validate_dataset(built.dataset))
     assert_same_reports(plain, fast)
     assert result_rows(plain), "the curated graph's report has warnings and notes: something to compare"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fixture", INVALID, ids=lambda p: p.stem)
 def test_an_invalid_fixture_gets_the_same_report_with_and_without(fixture: Path, shapes: Graph, base_graph: Graph) -> None:
     data = Graph()

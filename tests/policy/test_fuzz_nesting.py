@@ -154,6 +154,7 @@ def test_nested_queries_never_get_a_500(client, case: tuple[str, int], direct: b
         assert response.status_code == 400 and "JAKGRAPH_MAX_NESTING_DEPTH" in response.text
 
 
+@pytest.mark.slow
 @APP
 @given(case=nested_queries())
 def test_nested_updates_never_get_a_500_and_change_nothing(client, case: tuple[str, int]) -> None:

@@ -222,6 +222,7 @@ def test_cli_validate_and_load_check_files_first(tmp_path: Path, capsys: pytest.
     one_line_exit_2(["load", str(packed), "--store", str(store_dir), "--quiet"], capsys, "longest literal")
 
 
+@pytest.mark.slow
 def test_cli_push_checks_what_it_would_send(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "long.nt"

@@ -47,6 +47,7 @@ def test_citation_cff_carries_the_version() -> None:
     assert str(yaml.safe_load(cff.read_text(encoding="utf-8"))["version"]) == __version__
 
 
+@pytest.mark.slow
 def test_every_artefact_names_the_release(built: BuiltGraph, tmp_path: Path) -> None:
     from jakgraph.publish.kgx import write_kgx
     from jakgraph.publish.nanopub import build_nanopubs

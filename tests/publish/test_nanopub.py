@@ -109,6 +109,7 @@ def test_pubinfo_pins_release_licence_and_time(nanopubs) -> None:
         assert str(next(info.objects(URIRef(metadata.release_iri()), None))) == metadata.VERSION
 
 
+@pytest.mark.slow
 def test_trusty_uris_check_with_both_libraries(nanopubs) -> None:
     import rdflib
 
@@ -160,6 +161,7 @@ def test_signed_export_verifies_with_a_throw_away_key(tmp_path: Path, capsys: py
         verify(singles[0].serialize(format="trig").replace("jakgraph contributors", "someone else"))
 
 
+@pytest.mark.slow
 def test_cli_export_nanopub_is_stable_and_complete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import os
     import subprocess

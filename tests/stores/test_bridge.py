@@ -25,6 +25,7 @@ def graphs_of(dataset: Dataset) -> dict[str, Graph]:
     return out
 
 
+@pytest.mark.slow
 def test_the_curated_dataset_round_trips(built: BuiltGraph) -> None:
     store = dataset_to_store(built.dataset)
     assert len(store) == sum(len(g) for g in graphs_of(built.dataset).values())

@@ -178,6 +178,7 @@ def _hp_sample(tmp_path: Path) -> Path:
     return sample
 
 
+@pytest.mark.slow
 def test_a_small_real_slice_loads_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from jakgraph.cli import main
 
@@ -187,6 +188,7 @@ def test_a_small_real_slice_loads_through_the_cli(tmp_path: Path, capsys: pytest
     assert "graph/loaded/hp-sample" in out
 
 
+@pytest.mark.slow
 def test_serve_load_reads_an_obo_file(tmp_path: Path) -> None:
     """``serve --load hp-sample.obo``: the ontology's classes answer through /sparql beside the curated graph."""
     from fastapi.testclient import TestClient

@@ -90,6 +90,7 @@ def state(built):  # noqa: ANN001, ANN201
     return fresh_state(built, with_test_shape=False, project_shapes=True, query_workers=1)
 
 
+@pytest.mark.slow
 def test_a_write_that_keeps_the_quad_count_shows_everywhere_at_once(built, state) -> None:  # noqa: ANN001
     store = state.graph.store
     quads = len(store)
@@ -124,6 +125,7 @@ def test_a_write_that_keeps_the_quad_count_shows_everywhere_at_once(built, state
         assert client.get("/sparql", params=LABEL_QUERY, headers=CSV).headers["x-cache"] == "hit"
 
 
+@pytest.mark.slow
 def test_a_write_that_changes_the_quad_count_shows_everywhere_at_once(state) -> None:  # noqa: ANN001
     store = state.graph.store
     quads = len(store)
