@@ -9,6 +9,7 @@ in its own process group, so stopping it stops its query workers too. The in-pro
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from jakgraph.build.pipeline import BuiltGraph
@@ -120,6 +122,24 @@ def running(args: list[str], tmp: Path, env: dict[str, str] | None = None, *, ti
             access_log: Path | None = None) -> Iterator[Server]:
     """:func:`start`, stopped (with its workers) when the block ends."""
     server = start(args, tmp, env, timeout=timeout, access_log=access_log)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def oxigraph(folder: Path) -> Iterator[Server]:
+    """``oxigraph serve`` (the PyPI package's CLI) on disk in ``folder``, union default graph, on a free
+    loopback port; stopped when the block ends. Skips the test when the CLI is not installed."""
+    beside = Path(sys.executable).with_name("oxigraph")
+    binary = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
+    port = free_port()
+    server = spawn([binary, "serve", "--location", str(folder / "data"), "--bind", f"{LOOPBACK}:{port}",
+                    "--union-default-graph"], port, folder / "server.log", ready="/query?query=ASK%7B%7D",
+                   ready_timeout=30)
     try:
         yield server
     finally:

@@ -13,13 +13,10 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import shutil
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import httpx
@@ -49,7 +46,6 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 TOKEN = "hostile-test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = {"Accept": "application/sparql-results+json"}
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 #: the RDF nesting limit is lowered for these servers, so that bodies at and past it stay small
 RDF_DEPTH = 512
 
@@ -181,12 +177,6 @@ def _rdf_bodies() -> list[tuple[str, str, bytes, set[int]]]:
 
 # -- the servers ------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server_support.Server]:
     tmp = tmp_path_factory.mktemp("hostile")
@@ -199,36 +189,10 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[server_suppor
 
 
 @pytest.fixture(scope="module")
-def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]:
-    binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
-    folder = tmp_path_factory.mktemp("hostile-oxigraph")
-    port = _free_port()
-    with open(folder / "server.log", "wb") as log:
-        process = subprocess.Popen([binary, "serve", "--location", str(folder / "data"), "--bind",
-                                    f"127.0.0.1:{port}", "--union-default-graph"], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((folder / "server.log").read_text()) from None
-                time.sleep(0.1)
-        push(built.store, graphs_to_push(built.store), to=url, log=io.StringIO())
-        url_process = (url, process)
-        yield url_process  # type: ignore[misc]
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:  # noqa: ANN001
+    with server_support.oxigraph(tmp_path_factory.mktemp("hostile-oxigraph")) as server:
+        push(built.store, graphs_to_push(built.store), to=server.url, log=io.StringIO())
+        yield server.url, server.process
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,7 @@ with ``--backend`` answers every competency query exactly as the embedded store 
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -23,10 +21,9 @@ from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.settings import Settings
 from jakgraph.stores.remote import RemoteEngine, RemoteStore, default_graph_store_url, graphs_to_push, push
 
-from server_support import app_client, free_port, spawn
+from server_support import app_client, free_port, oxigraph
 
 COMPETENCY = sorted((Path(__file__).parents[1] / "competency").glob("*.rq"))
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 #: besides the competency questions: each result form, GRAPH, dataset parameters, project prefixes
 EXTRA_QUERIES: list[tuple[str, dict[str, list[str]]]] = [
     ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", {}),
@@ -43,18 +40,8 @@ EXTRA_QUERIES: list[tuple[str, dict[str, list[str]]]] = [
 @pytest.fixture(scope="module")
 def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``oxigraph serve`` on disk, union default graph, on a free loopback port; killed at the end."""
-    if not OXIGRAPH.exists() and shutil.which("oxigraph") is None:
-        pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
-    binary = str(OXIGRAPH) if OXIGRAPH.exists() else str(shutil.which("oxigraph"))
-    folder = tmp_path_factory.mktemp("oxigraph")
-    port = free_port()
-    server = spawn([binary, "serve", "--location", str(folder / "data"), "--bind", f"127.0.0.1:{port}",
-                    "--union-default-graph"], port, folder / "server.log", ready="/query?query=ASK%7B%7D",
-                   ready_timeout=30)
-    try:
+    with oxigraph(tmp_path_factory.mktemp("oxigraph")) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

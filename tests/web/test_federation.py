@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +29,6 @@ import server_support
 
 pytestmark = pytest.mark.server
 
-OXIGRAPH = Path(sys.executable).with_name("oxigraph")
 MARK = "https://example.org/federation-test#mark"
 #: the drugs used to treat SAVI, as a graph pattern in full IRIs (no prefixes: every engine reads it)
 SAVI_DRUGS = f"?drug <{JAK['usedToTreat']}> <{DISEASE['savi']}> ."
@@ -55,38 +50,15 @@ def savi_drugs(built) -> set[str]:  # noqa: ANN001 - the session fixture from co
 def oxigraph(tmp_path_factory: pytest.TempPathFactory, built) -> Iterator[str]:  # noqa: ANN001
     """``oxigraph serve`` on a free loopback port, holding the project's graphs plus one marker triple per
     SAVI drug that exists only there; killed by its PID at the end."""
-    binary = str(OXIGRAPH) if OXIGRAPH.exists() else shutil.which("oxigraph")
-    if binary is None:
-        pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
     folder = tmp_path_factory.mktemp("oxigraph-federation")
-    port = server_support.free_port()
-    url = f"http://127.0.0.1:{port}"
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen([binary, "serve", "--location", str(folder / "data"), "--bind",
-                                    f"127.0.0.1:{port}", "--union-default-graph"], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=1)
-                break
-            except httpx.HTTPError as err:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"oxigraph did not start: {(folder / 'server.log').read_text()}") from err
-                time.sleep(0.1)
+    with server_support.oxigraph(folder) as server:
+        url = server.url
         with open(folder / "push.log", "w") as push_log:
             push(built.store, graphs_to_push(built.store), to=url, log=push_log)
         marker = f"INSERT {{ GRAPH <{MARK}> {{ ?drug <{MARK}> \"only in oxigraph\" }} }} WHERE {{ {SAVI_DRUGS} }}"
         httpx.post(url + "/update", content=marker, headers={"Content-Type": "application/sparql-update"},
                    timeout=30).raise_for_status()
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
 
 
 # -- into jakgraph ---------------------------------------------------------------------------------------
