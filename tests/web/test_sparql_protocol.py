@@ -59,10 +59,9 @@ def _virtuoso_differs(item: pytest.Item) -> str | None:
     """Where jakgraph in front of Virtuoso still answers differently (issue 13); strict: a fix shows."""
     name = getattr(item, "originalname", item.name)
     if name == "test_long_query_by_post":
-        return ("Virtuoso compiles a VALUES block of thousands of values past its 32767-byte code vector "
-                "(SQ199, HTTP 500)")
-    if name == "test_graph_formats" and "describe" in item.name:
-        return "DESCRIBE: Virtuoso's description of a resource is not the embedded engine's (CBD)"
+        return ("Virtuoso compiles a VALUES block of more than about 2,700 values past its 32767-byte code vector "
+                "(SQ199), split or not: jakgraph refuses it with 413 naming the limit "
+                "(test_engine_limit_is_a_clear_refusal)")
     return None
 
 

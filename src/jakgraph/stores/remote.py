@@ -48,6 +48,7 @@ from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
 from jakgraph.sparql.text import describe_syntax_error, mentions_keyword, query_form
+from jakgraph.stores import rewrite
 from jakgraph.stores.loaded import count_triples, is_loaded_graph
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
@@ -269,6 +270,9 @@ def _check_syntax(text: str, prefixes: dict[str, str], base_iri: str | None) -> 
 
 def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     message = _first_line(body) or f"HTTP {status}"
+    if "SQ199" in message:  # Virtuoso compiles the query past its code vector (e.g. VALUES of thousands)
+        return QueryFailed(f"the remote store cannot compile a query this large (its engine limit): {message}",
+                           status=413)
     if status == 400:
         return QuerySyntaxError(f"the remote store refused the query: {message}")
     if status == 406:
@@ -362,6 +366,8 @@ class RemoteEngine:
         started = time.perf_counter()
         _check_form(request.text)
         await _in_thread(lambda: _check_syntax(request.text, self.prefixes, self.base_iri))
+        if (rewritten := await rewrite.answer(request, self.query)) is not None:  # the dataset, DESCRIBE
+            return rewritten
         text = with_prefixes(request.text, self.prefixes)
         if self.base_iri:  # relative IRIs resolve as in the embedded engine (a BASE in the query still wins)
             text = f"BASE <{self.base_iri}>\n{text}"
