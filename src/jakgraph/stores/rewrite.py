@@ -51,8 +51,9 @@ __all__ = [
 
 #: the marker predicate of a blank node found one level deeper than the CONSTRUCT looked (never sent back)
 DEEPER = "urn:x-jakgraph:describe-deeper"
-#: how many blank-node levels each attempt follows; past the last, the description is refused
-DESCRIBE_DEPTHS = (2, 8, 32)
+#: how many blank-node levels each attempt follows (nested OPTIONALs: Virtuoso refuses braces nested much past
+#: 64 deep, SP030); a description deeper than the last is refused
+DESCRIBE_DEPTHS = (2, 8, 32, 60)
 
 _FORMS = frozenset({"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"})
 #: words that end a query's head (projection, template or DESCRIBE targets) when there is no dataset clause
@@ -229,11 +230,12 @@ class Described:
 
 
 def finish_description(triples: Sequence[ox.Triple]) -> Described:
-    """The marker triples taken out; whole when every blank node marked as deeper is already described
-    (a subject of a triple given: then all its triples are there, fetched at a shallower level)."""
+    """The marker triples taken out, and each triple once (a CONSTRUCT gives one per path that reaches it);
+    whole when every blank node marked as deeper is already described (a subject of a triple given: then
+    all its triples are there, fetched at a shallower level)."""
     deeper = ox.NamedNode(DEEPER)
     marked = {t.subject for t in triples if t.predicate == deeper}
-    kept = [t for t in triples if t.predicate != deeper]
+    kept = [t for t in dict.fromkeys(triples) if t.predicate != deeper]
     described = {t.subject for t in kept}
     return Described(kept, marked <= described)
 
