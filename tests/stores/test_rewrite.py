@@ -23,6 +23,7 @@ from jakgraph.stores.rewrite import (
     answer,
     describe_as_construct,
     finish_description,
+    unnamed_graphs_emptied,
     with_dataset,
 )
 
@@ -172,7 +173,26 @@ DATASET_QUERIES = [
     f"SELECT ?l FROM <{G3}> WHERE {{ ?s <{EX}label> ?l }} ORDER BY ?l",
     f"SELECT ?g FROM NAMED <{G3}> WHERE {{ GRAPH ?g {{ }} }}",
     f"ASK FROM <{G1}> {{ <{EX}b> <{EX}label> 'b in g3' }}",
+    f"PREFIX ex: <{EX}> SELECT * WHERE {{ OPTIONAL {{ GRAPH ex:g3 {{ ?s ex:label ?l }} }} }}",
+    f"BASE <{EX}> SELECT ?s ?l WHERE {{ {{ GRAPH <g1> {{ ?s <p> ?o }} }} UNION {{ GRAPH <g3> {{ GRAPH <g2> {{ }} ?s ?p ?l }} }} }}",
 ]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (f"SELECT * FROM NAMED <{G1}> {{ GRAPH <{G1}> {{ ?s ?p ?o }} GRAPH <{G2}> {{ ?s ?p ?o }} }}",
+     f"SELECT * FROM NAMED <{G1}> {{ GRAPH <{G1}> {{ ?s ?p ?o }} {{ VALUES (?s ?p ?o) {{ }} }} }}"),
+    (f"PREFIX ex: <{EX}> ASK FROM <{G1}> {{ GRAPH ex:g1 {{ }} }}", f"PREFIX ex: <{EX}> ASK FROM <{G1}> {{ {{ VALUES () {{ }} }} }}"),
+    (f"ASK FROM <{G1}> {{ GRAPH <{G2}> {{ GRAPH <{G3}> {{ ?x ?y ?z }} ?a ?b ?c }} }}",
+     f"ASK FROM <{G1}> {{ {{ VALUES (?x ?y ?z ?a ?b ?c) {{ }} }} }}"),
+    (f"BASE <{EX}> ASK FROM NAMED <g1> {{ GRAPH <g1> {{ }} }}", f"BASE <{EX}> ASK FROM NAMED <g1> {{ GRAPH <g1> {{ }} }}"),
+])
+def test_graphs_outside_the_dataset_are_empty(text: str, expected: str) -> None:
+    assert unnamed_graphs_emptied(text) == expected
+
+
+def test_a_relative_graph_with_no_base_is_refused() -> None:
+    with pytest.raises(RequestError, match="relative IRI <g1>"):
+        unnamed_graphs_emptied(f"ASK FROM NAMED <{G1}> {{ GRAPH <g1> {{ }} }}")
 
 
 @pytest.mark.parametrize("text", DATASET_QUERIES)
@@ -181,7 +201,7 @@ def test_with_dataset_means_what_the_protocol_says(store: ox.Store, text: str, d
                                                     named: tuple[str, ...]) -> None:
     expected = store.query(text, default_graph=[ox.NamedNode(g) for g in default],
                            named_graphs=[ox.NamedNode(g) for g in named])
-    rewritten = store.query(with_dataset(text, default, named))
+    rewritten = store.query(unnamed_graphs_emptied(with_dataset(text, default, named)))
     assert isinstance(expected, ox.QuerySolutions | ox.QueryBoolean)
     assert isinstance(rewritten, ox.QuerySolutions | ox.QueryBoolean)
     assert written(rewritten.serialize(format=ox.QueryResultsFormat.TSV)) == \

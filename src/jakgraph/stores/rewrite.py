@@ -7,7 +7,10 @@ engine's taste or are ignored by some, so they are rewritten before the query le
   ``FROM NAMED`` (SPARQL 1.1 Protocol §2.1.4). Virtuoso ignores them when the query has ``FROM``, and ignores
   ``named-graph-uri`` for ``GRAPH <g>``. :func:`with_dataset` writes them into the query as its dataset
   clauses (the query's own removed), so no engine can ignore them; a query whose clauses cannot be located
-  is refused (400) rather than sent with a dataset that might not apply.
+  is refused (400) rather than sent with a dataset that might not apply. Virtuoso also reads ``GRAPH <g>``
+  whether or not ``<g>`` is one of the dataset's named graphs: in a query with a dataset,
+  :func:`unnamed_graphs_emptied` writes each such pattern as an empty ``VALUES`` of its variables (no
+  solutions: what the standard says it gives).
 * **DESCRIBE.** What a description holds is left to the engine (SPARQL 1.1 §16.4). The embedded engine,
   Oxigraph (``spareval``'s ``DescribeIterator``), gives the Concise Bounded Description without
   reification: every triple of the default graph whose subject is a described resource, and, recursively,
@@ -30,14 +33,16 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
 from jakgraph.engine.base import QueryRequest, QueryResult
 from jakgraph.errors import NotAcceptable, QueryFailed, RequestError
 from jakgraph.formats import N_TRIPLES, written
-from jakgraph.sparql.lexer import Token, skeleton, tokens
-from jakgraph.sparql.text import query_form
+from jakgraph.namespaces import PREFIXES
+from jakgraph.sparql.lexer import Token, decode_escapes, skeleton, tokens
+from jakgraph.sparql.text import declares_dataset, has_scheme, query_form
 
 __all__ = [
     "DESCRIBE_DEPTHS",
@@ -46,6 +51,7 @@ __all__ = [
     "answer",
     "describe_as_construct",
     "finish_description",
+    "unnamed_graphs_emptied",
     "with_dataset",
 ]
 
@@ -156,6 +162,72 @@ def with_dataset(text: str, default_graphs: Sequence[str], named_graphs: Sequenc
     return f"{before} {' '.join(clauses)}{' ' if after else ''}{after}"
 
 
+def unnamed_graphs_emptied(text: str) -> str:
+    """In a query with a dataset (``FROM`` / ``FROM NAMED``), each ``GRAPH <g> { … }`` whose ``<g>`` is not one
+    of its named graphs written as an empty ``VALUES`` of the variables it names: no solutions, as the
+    standard says (Virtuoso instead drops such a pattern, ``FILTER(false)`` in it included, and matches).
+
+    >>> unnamed_graphs_emptied("ASK FROM NAMED <http://a> { GRAPH <http://b> { ?s ?p $o . ?s ?q 1 } }")
+    'ASK FROM NAMED <http://a> { { VALUES (?s ?p ?o ?q) { } } }'
+    """
+    outline = _outline(text)
+    toks = [t for t in tokens(text) if t.kind != "comment"]
+    base, prefixes = _prologue(toks)
+    named: set[str] = set()
+    dataset = [t for t in toks if outline.dataset[0] <= t.start < outline.dataset[1]]
+    for index, token in enumerate(dataset):
+        if token.kind in ("iri", "pname") and index > 0 and _is_word(dataset[index - 1], "NAMED"):
+            named.add(_resolve(token, base, prefixes))
+    edits: list[tuple[int, int, str]] = []
+    for index, token in enumerate(toks):
+        if (token.start < outline.rest_start or token.kind != "word" or token.text.upper() != "GRAPH"
+                or index + 2 >= len(toks) or toks[index + 1].kind not in ("iri", "pname")
+                or toks[index + 2].text != "{"):
+            continue
+        if _resolve(toks[index + 1], base, prefixes) in named:
+            continue
+        close = _after_group(toks, index + 2) - 1
+        if edits and token.start < edits[-1][1]:
+            continue  # inside a pattern already emptied
+        names = dict.fromkeys(f"?{t.text[1:]}" for t in toks[index + 3:close] if t.kind == "var")
+        edits.append((token.start, _end(toks[close]), f"{{ VALUES ({' '.join(names)}) {{ }} }}"))
+    for start, end, replacement in reversed(edits):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _prologue(toks: list[Token]) -> tuple[str | None, dict[str, str]]:
+    """The query's own BASE and prefixes (the project's prefixes where it declares none)."""
+    base: str | None = None
+    prefixes = dict(PREFIXES)
+    i = 0
+    while i + 1 < len(toks) and toks[i].kind == "word" and toks[i].text.upper() in ("BASE", "PREFIX"):
+        if toks[i].text.upper() == "BASE":
+            base = _absolute(decode_escapes(toks[i + 1].text[1:-1]), base)
+            i += 2
+        else:
+            if i + 2 < len(toks):
+                prefixes[toks[i + 1].text[:-1]] = _absolute(decode_escapes(toks[i + 2].text[1:-1]), base)
+            i += 3
+    return base, prefixes
+
+
+def _absolute(iri: str, base: str | None) -> str:
+    if has_scheme(iri):
+        return iri
+    if base is None:
+        raise RequestError(f"the relative IRI <{iri}> in a query with a dataset cannot be resolved here; "
+                           "write it in full (or declare BASE)")
+    return urljoin(base, iri)
+
+
+def _resolve(token: Token, base: str | None, prefixes: dict[str, str]) -> str:
+    if token.kind == "iri":
+        return _absolute(decode_escapes(token.text[1:-1]), base)
+    prefix, _, local = token.text.partition(":")
+    return prefixes.get(prefix, "") + re.sub(r"\\(.)", r"\1", local)
+
+
 # ---------------------------------------------------------------------------------------------------
 # DESCRIBE
 
@@ -179,6 +251,7 @@ def describe_as_construct(text: str, depth: int) -> str:
     projection = " ".join(f"?{v}" for v in variables) if variables else f"(1 AS ?{fresh}one)"
     if not (rest_toks and (_is_word(rest_toks[0], "WHERE") or rest_toks[0].text == "{")):
         rest = "WHERE {}\n" + rest
+    rest = _values_inside(rest)
     if not terms:
         return _empty_construct(text[:outline.form_start])
     if len(terms) == 1:
@@ -205,6 +278,20 @@ def describe_as_construct(text: str, depth: int) -> str:
         f"    {binding}\n    FILTER(BOUND({resource}))\n  }} }}\n"
         f"  {resource} ?{fresh}p0 ?{fresh}o0 .\n  {closure}\n}}\n"
     )
+
+
+def _values_inside(rest: str) -> str:
+    """``WHERE { P } modifiers VALUES …`` as ``WHERE { { P } VALUES … } modifiers``: the same join before the
+    modifiers (SPARQL 1.1 §18.2.4.3), written where Virtuoso reads it (in a sub-select it loses a trailing one)."""
+    toks = [t for t in tokens(rest) if t.kind != "comment"]
+    opening = next(i for i, t in enumerate(toks) if t.text == "{" and t.depth == 0)
+    close = _after_group(toks, opening) - 1
+    values = next((t for t in toks[close + 1:] if _is_word(t, "VALUES")), None)
+    if values is None:
+        return rest
+    group_end = _end(toks[close])
+    return (f"{rest[:toks[opening].start]}{{ {rest[toks[opening].start:group_end]}\n"
+            f"{rest[values.start:]}\n}} {rest[group_end:values.start]}")
 
 
 def _empty_construct(prologue: str) -> str:
@@ -245,14 +332,16 @@ def finish_description(triples: Sequence[ox.Triple]) -> Described:
 
 async def answer(request: QueryRequest, forward: Forward) -> QueryResult | None:
     """The answer to ``request`` through rewritten queries sent with ``forward``, or None when the query is
-    sent as it is (no protocol dataset, not a DESCRIBE)."""
+    sent as it is (no protocol dataset, no ``GRAPH <g>`` outside its named graphs, not a DESCRIBE)."""
     text = request.text
     if request.default_graph_uris or request.named_graph_uris:
         text = with_dataset(text, request.default_graph_uris, request.named_graph_uris)
+    if declares_dataset(skeleton(text)):
+        text = unnamed_graphs_emptied(text)
     plain = replace(request, text=text, default_graph_uris=(), named_graph_uris=())
     if query_form(skeleton(text)) == "DESCRIBE":
         return await _describe(plain, forward)
-    if text is request.text:
+    if text == request.text and not (request.default_graph_uris or request.named_graph_uris):
         return None
     return await forward(plain)
 
