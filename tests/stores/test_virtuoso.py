@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from jakgraph.cli import main
 from jakgraph.settings import Settings
@@ -100,6 +102,17 @@ PARSED = {
     "text/tab-separated-values": ox.QueryResultsFormat.TSV,
     "text/csv": None,   # pyoxigraph does not read CSV back (it is lossy): compared line by line
 }
+GRAPH_FORMATS = ["text/turtle", "application/n-triples", "application/rdf+xml", "application/ld+json",
+                 "application/n-quads", "application/trig", "text/n3"]
+ONTOLOGY = "https://w3id.org/jakgraph/graph/ontology"
+GRAPH_QUERIES: list[tuple[str, dict[str, str]]] = [
+    ("CONSTRUCT { ?s jak:drug ?d } WHERE { ?s jak:drug ?d }", {}),
+    ("DESCRIBE drug:ruxolitinib", {}),
+    ("DESCRIBE ?shape WHERE { ?shape a sh:NodeShape } ORDER BY ?shape LIMIT 4", {}),   # sh:in lists, deep
+    ("DESCRIBE ?e WHERE { ?e jak:drug drug:baricitinib } ORDER BY ?e LIMIT 3", {}),
+    ("DESCRIBE ?c WHERE { ?c a owl:Class ; rdfs:subClassOf jak:Statement }", {"default-graph-uri": ONTOLOGY}),
+    ("DESCRIBE ?c WHERE { GRAPH ?g { ?c a owl:Class } } ORDER BY ?c LIMIT 3", {"named-graph-uri": ONTOLOGY}),
+]
 EXTRA = [
     "ASK { ?s jak:drug drug:ruxolitinib }",
     "ASK { ?s jak:drug <https://example.org/not-a-drug> }",
@@ -135,7 +148,7 @@ def test_backend_answers_the_competency_questions_in_every_format(loaded: str, r
     queries = [path.read_text(encoding="utf-8") for path in COMPETENCY] + EXTRA
     embedded = app_client(None, Settings(query_workers=1, cache_bytes=0, access_log=""))
     backend = app_client(None, Settings(backend_url=virtuoso.sparql, access_log=""))
-    compared = 0
+    compared = graphs_compared = 0
     with embedded as local, backend as remote:
         for text in queries:
             for media_type in PARSED:
@@ -146,14 +159,17 @@ def test_backend_answers_the_competency_questions_in_every_format(loaded: str, r
                 assert _answer(theirs.content, media_type) == _answer(mine.content, media_type), \
                     (text[:80], media_type)
                 compared += 1
-        # a graph result: the same triples, whatever the client asked for
-        construct = "CONSTRUCT { ?s jak:drug ?d } WHERE { ?s jak:drug ?d }"
-        for media_type, fmt in (("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES)):
-            mine = local.post("/sparql", data={"query": construct}, headers={"Accept": media_type})
-            theirs = remote.post("/sparql", data={"query": construct}, headers={"Accept": media_type})
-            assert (mine.status_code, theirs.status_code) == (200, 200), theirs.text
-            assert {str(t) for t in ox.parse(theirs.content, format=fmt)} == \
-                {str(t) for t in ox.parse(mine.content, format=fmt)}
+        # graph results (DESCRIBE as the embedded engine's CBD, blank nodes followed): the same graph in
+        # every graph format, with the protocol's dataset too
+        for construct, dataset in GRAPH_QUERIES:
+            for media_type in GRAPH_FORMATS:
+                mine = local.post("/sparql", data={"query": construct, **dataset}, headers={"Accept": media_type})
+                theirs = remote.post("/sparql", data={"query": construct, **dataset}, headers={"Accept": media_type})
+                assert (mine.status_code, theirs.status_code) == (200, 200), (construct[:80], theirs.text)
+                assert theirs.headers["content-type"] == mine.headers["content-type"]
+                assert isomorphic(_graph(theirs.content, media_type), _graph(mine.content, media_type)), \
+                    (construct[:80], media_type)
+                graphs_compared += 1
         # refused before it leaves, as the embedded engine refuses it
         for bad in ("", "   ", "# only a comment", "PREFIX ex: <http://example.org/>"):
             assert local.post("/sparql", data={"query": bad}).status_code == 400
@@ -161,6 +177,16 @@ def test_backend_answers_the_competency_questions_in_every_format(loaded: str, r
             assert refused.status_code == 400 and "query" in refused.text, (bad, refused.text)
         assert remote.post("/sparql", data={"query": "SELECT * WHERE {"}).status_code == 400
     assert compared == len(queries) * len(PARSED)
+    assert graphs_compared == len(GRAPH_QUERIES) * len(GRAPH_FORMATS)
+
+
+def _graph(body: bytes, media_type: str) -> Graph:
+    """A graph result as an rdflib graph (blank nodes compared by isomorphism), quads' graph names dropped."""
+    fmt = ox.RdfFormat.from_media_type(media_type)
+    assert fmt is not None, media_type
+    triples = [ox.Triple(q.subject, q.predicate, q.object) if isinstance(q, ox.Quad) else q
+               for q in ox.parse(body, format=fmt)]
+    return Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
 
 
 VOID = "http://rdfs.org/ns/void#"
