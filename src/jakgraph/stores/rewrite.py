@@ -156,10 +156,11 @@ def with_dataset(text: str, default_graphs: Sequence[str], named_graphs: Sequenc
         if _NOT_IRIREF.search(iri):
             raise RequestError(f"the dataset graph {iri!r} cannot be written into the query as an IRI")
     outline = _outline(text)
-    clauses = [f"FROM <{iri}>" for iri in default_graphs] + [f"FROM NAMED <{iri}>" for iri in named_graphs]
+    clauses = " ".join([f"FROM <{iri}>" for iri in default_graphs] + [f"FROM NAMED <{iri}>" for iri in named_graphs])
     start, end = outline.dataset
-    before, after = text[:start].rstrip(), text[end:].lstrip()
-    return f"{before} {' '.join(clauses)}{' ' if after else ''}{after}"
+    if start == end:  # no dataset clause of its own: the new ones go after the head
+        clauses = f" {clauses}" + ("" if text[end:end + 1].isspace() or end == len(text) else " ")
+    return text[:start] + clauses + text[end:]
 
 
 def unnamed_graphs_emptied(text: str) -> str:
@@ -332,18 +333,23 @@ def finish_description(triples: Sequence[ox.Triple]) -> Described:
 
 async def answer(request: QueryRequest, forward: Forward) -> QueryResult | None:
     """The answer to ``request`` through rewritten queries sent with ``forward``, or None when the query is
-    sent as it is (no protocol dataset, no ``GRAPH <g>`` outside its named graphs, not a DESCRIBE)."""
+    sent as it is (its dataset already written in it, no ``GRAPH <g>`` outside its named graphs, not a
+    DESCRIBE). ``forward`` comes back here with the rewritten query, which is then sent as it is.
+
+    The protocol's dataset parameters still go with the rewritten query: an engine that honours them reads
+    the same graphs as its FROM clauses name, and Oxigraph's ``serve --union-default-graph`` needs them, as
+    it puts the union in place of a query's own FROM when they are absent."""
     text = request.text
     if request.default_graph_uris or request.named_graph_uris:
         text = with_dataset(text, request.default_graph_uris, request.named_graph_uris)
     if declares_dataset(skeleton(text)):
         text = unnamed_graphs_emptied(text)
-    plain = replace(request, text=text, default_graph_uris=(), named_graph_uris=())
+    rewritten = replace(request, text=text)
     if query_form(skeleton(text)) == "DESCRIBE":
-        return await _describe(plain, forward)
-    if text == request.text and not (request.default_graph_uris or request.named_graph_uris):
+        return await _describe(rewritten, forward)
+    if text == request.text:
         return None
-    return await forward(plain)
+    return await forward(rewritten)
 
 
 async def _describe(request: QueryRequest, forward: Forward) -> QueryResult:
