@@ -265,7 +265,7 @@ class CachingEngine:
             return _mark(await self.engine.query(request), "bypass")
         found = self.cache.get(key)
         if found is not None:
-            return _mark(found, "hit")
+            return found  # kept marked "hit" (see below): no copy per answer
         running = self._running.get(key)
         if running is not None:  # the same query is being answered: share its answer
             result = await asyncio.shield(running)
@@ -281,7 +281,7 @@ class CachingEngine:
         finally:
             self._running.pop(key, None)
         future.set_result(result)
-        self.cache.put(key, result, len(getattr(result, "body", b"") or b""))
+        self.cache.put(key, _mark(result, "hit"), len(getattr(result, "body", b"") or b""))
         return _mark(result, "miss")
 
 
