@@ -29,7 +29,7 @@ async def _pair() -> tuple[CoalescingTransport, socket.socket]:
     theirs.setblocking(False)
     loop = asyncio.get_running_loop()
     transport, _ = await loop.create_unix_connection(_Sink, sock=ours)
-    return CoalescingTransport(transport, loop), theirs  # type: ignore[arg-type]
+    return CoalescingTransport(transport, loop), theirs
 
 
 def _pending(peer: socket.socket) -> bytes:
