@@ -36,7 +36,7 @@ from jakgraph.stores.generation import StoreGeneration
 __all__ = ["CacheKey", "CacheStats", "CachingEngine", "ResultCache", "normalise_query", "is_cacheable"]
 
 _OPAQUE = re.compile(OPAQUE_TOKENS + r"| (?P<space> \s+ )", re.VERBOSE | re.DOTALL)
-_REMEMBERED_CHARS = 8192
+_REMEMBERED_CHARS = 4096
 _VOLATILE = re.compile(r"(?<![\w?$:])(?:(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(|SERVICE(?![\w:-]))", re.IGNORECASE)
 
 
@@ -67,14 +67,14 @@ def _normalise_parts(text: str) -> tuple[str, str]:
     return "".join(out).strip(), "".join(bones)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _remembered_key_parts(text: str) -> tuple[str, bool]:
     normalised, bones = _normalise_parts(text)
     return normalised, _VOLATILE.search(bones) is not None
 
 
 def _key_parts(text: str) -> tuple[str, bool]:
-    """(normalised text, volatile?): remembered for texts up to 8 KiB, since every cached answer starts with
+    """(normalised text, volatile?): remembered for texts up to 4,096 characters (1,024 of them), since every cached answer starts with
     them and clients repeat their texts (the Python loop over the tokens costs 15-40 µs a query)."""
     if len(text) <= _REMEMBERED_CHARS:
         return _remembered_key_parts(text)

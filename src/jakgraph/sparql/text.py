@@ -94,7 +94,7 @@ class QueryFacts:
 
 #: texts up to this many characters have their facts remembered (clients repeat their queries; a long
 #: text costs its size in memory, so it is read again instead)
-_REMEMBERED_CHARS = 8192
+_REMEMBERED_CHARS = 4096
 
 
 def query_facts(text: str) -> QueryFacts:
@@ -114,7 +114,7 @@ def _facts(text: str) -> QueryFacts:
     return QueryFacts(query_form(bones), tuple(sorted(names)), declares_dataset(bones))
 
 
-_remembered_facts = lru_cache(maxsize=4096)(_facts)
+_remembered_facts = lru_cache(maxsize=1024)(_facts)
 
 
 _ERROR_AT = re.compile(r"\Aerror at (\d+):(\d+): (.*)\Z", re.DOTALL)

@@ -130,18 +130,16 @@ class CoalescingTransport:
             self.write(chunk)
 
     def flush(self) -> None:
-        """Send what is pending, as one write."""
+        """Send what is pending, as one write (dropped if the connection is already closing)."""
         pending = self._pending
         if pending:
             self._pending = []
-            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+            if not self._transport.is_closing():
+                self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def _flush_later(self) -> None:
         self._scheduled = False
-        if not self._transport.is_closing():
-            self.flush()
-        else:
-            self._pending = []
+        self.flush()
 
     def close(self) -> None:
         self.flush()
