@@ -36,6 +36,9 @@ class UpgradeIgnoringProtocol(HttpToolsProtocol):
     makes uvicorn's callbacks leave the request undispatched and unbuffered, and ``data_received``, where
     httptools then stops, performs the WebSocket upgrade uvicorn supports or replays the request without the
     offer.
+
+    Its transport is a :class:`CoalescingTransport` (an answer's head and body in one ``send``), which the
+    one per-request override, ``on_response_complete``, flushes.
     """
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
