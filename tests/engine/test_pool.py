@@ -18,7 +18,15 @@ from jakgraph.engine.base import QueryEngine, QueryRequest
 from jakgraph.engine.execute import ExecutionOptions, execute
 from jakgraph.engine.pool import WorkerPool
 from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, QueryTimeoutError, ResultLimitError
-from jakgraph.sparql.text import declares_dataset, describe_syntax_error, query_form, skeleton, used_prefixes
+from jakgraph.sparql.text import (
+    QueryFacts,
+    declares_dataset,
+    describe_syntax_error,
+    query_facts,
+    query_form,
+    skeleton,
+    used_prefixes,
+)
 
 EX = "http://example.org/"
 G1, G2 = ox.NamedNode(EX + "g1"), ox.NamedNode(EX + "g2")
@@ -70,6 +78,37 @@ def test_used_prefixes_skip_declared_strings_and_iris() -> None:
     known = {"drug": "D", "jak": "J", "rdfs": "R", "http": "H"}
     text = "PREFIX jak: <x:> SELECT * { drug:a jak:b <http://c> ; rdfs:label 'drug:d' }"
     assert used_prefixes(skeleton(text), known) == {"drug": "D", "rdfs": "R"}
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * {}",
+    "PREFIX jak: <x:> SELECT * FROM <g> { drug:a jak:b <http://c> ; rdfs:label 'drug:d' } # ex:e",
+    "BASE <http://x/> PREFIX : <http://b/> CONSTRUCT WHERE { ?s :p ?o ; é:q _:b }",
+    "ASK { ?s ?p \"\"\"FROM <g> dc:x\"\"\" }",
+    "INSERT DATA { ex:a ex:b ex:c }",
+    "DESCRIBE " + " ".join(f"p{i}:x" for i in range(3000)),  # longer than the texts remembered
+])
+def test_query_facts_are_what_the_skeleton_says(text: str) -> None:
+    """The facts the endpoint reads once and sends to the worker are those each stage used to read itself."""
+    bones = skeleton(text)
+    known = {name: f"urn:{name}:" for name in ("drug", "jak", "rdfs", "ex", "dc", "é", "", "p7")}
+    facts = query_facts(text)
+    assert facts.form == query_form(bones)
+    assert facts.declares_dataset is declares_dataset(bones)
+    assert {name: known[name] for name in facts.prefixes if name in known} == used_prefixes(bones, known)
+    assert query_facts(text) == facts
+
+
+def test_execute_with_the_facts_given_or_read() -> None:
+    store = small_store(3)
+    options = ExecutionOptions(prefixes={"ex": "http://example.org/"})
+    text = "SELECT ?o WHERE { ex:s0 ex:p ?o }"
+    read = execute(store, QueryRequest(text), options)
+    given = execute(store, QueryRequest(text), options, query_facts(text))
+    assert read.body == given.body and read.count == given.count
+    # the facts decide the prefixes and the dataset: without them the prefix is unknown to Oxigraph
+    with pytest.raises(QuerySyntaxError):
+        execute(store, QueryRequest(text), options, QueryFacts("SELECT", (), False))
 
 
 def test_syntax_error_message() -> None:

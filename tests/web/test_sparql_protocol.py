@@ -690,6 +690,26 @@ def test_cors_on_every_answer(http: httpx.Client) -> None:
         assert response.headers["access-control-allow-origin"] == "*"
 
 
+def test_result_headers(http: httpx.Client) -> None:
+    """A result carries its length, type, Vary, CORS and a fresh request id (16 hex digits) each time."""
+    ids = set()
+    for _ in range(3):
+        response = http.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2"},
+                            headers={"Accept": "application/sparql-results+json"})
+        assert response.status_code == 200
+        headers = response.headers
+        assert int(headers["content-length"]) == len(response.content)
+        assert headers["content-type"].startswith("application/sparql-results+json")
+        assert headers["vary"] == "Accept" and headers["access-control-allow-origin"] == "*"
+        assert "X-Cache" in headers["access-control-expose-headers"]
+        rid = headers["x-request-id"]  # set by jakgraph's access log, whatever the engine
+        assert len(rid) == 16 and int(rid, 16) >= 0
+        ids.add(rid)
+    assert len(ids) == 3
+    mine = http.get("/sparql", params={"query": "ASK {}"}, headers={"X-Request-ID": "client-chosen-1"})
+    assert mine.headers["x-request-id"] == "client-chosen-1"
+
+
 def test_cors_preflight(http: httpx.Client) -> None:
     response = http.options("/sparql", headers={
         "Origin": "https://example.org",

@@ -25,8 +25,7 @@ import pyoxigraph as ox
 from jakgraph.engine.base import QueryRequest, QueryResult
 from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, ResultLimitError
 from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat, written
-from jakgraph.sparql.lexer import skeleton, used_prefixes
-from jakgraph.sparql.text import declares_dataset, describe_syntax_error
+from jakgraph.sparql.text import QueryFacts, describe_syntax_error, query_facts
 
 __all__ = ["ExecutionOptions", "execute"]
 
@@ -86,12 +85,19 @@ class _Sink:
         return b"".join(self.chunks)
 
 
-def execute(store: ox.Store, request: QueryRequest, options: ExecutionOptions) -> QueryResult:
-    """Run ``request`` on ``store``; the serialised result, or a JakgraphError that says what went wrong."""
+def execute(store: ox.Store, request: QueryRequest, options: ExecutionOptions,
+            facts: QueryFacts | None = None) -> QueryResult:
+    """Run ``request`` on ``store``; the serialised result, or a JakgraphError that says what went wrong.
+
+    ``facts`` are the text's :class:`~jakgraph.sparql.text.QueryFacts` when the caller has them (the pool
+    sends them with the query, so a worker reads no SPARQL text in Python); otherwise they are read here.
+    """
     started = time.perf_counter()
-    bones = skeleton(request.text)
-    arguments = _dataset_arguments(request, bones)
-    prefixes = used_prefixes(bones, options.prefixes) or None
+    if facts is None:
+        facts = query_facts(request.text)
+    arguments = _dataset_arguments(request, facts.declares_dataset)
+    known = options.prefixes
+    prefixes = {name: known[name] for name in facts.prefixes if name in known} or None
     result = _evaluate(store, request.text, options, prefixes, arguments)
     if isinstance(result, ox.QueryBoolean):
         fmt = _format_for(request.solutions_format, "ASK", SOLUTIONS_FORMATS)
@@ -117,7 +123,7 @@ class _DatasetArguments(TypedDict, total=False):
     use_default_graph_as_union: bool
 
 
-def _dataset_arguments(request: QueryRequest, bones: str) -> _DatasetArguments:
+def _dataset_arguments(request: QueryRequest, declares_dataset: bool) -> _DatasetArguments:
     if request.default_graph_uris or request.named_graph_uris:
         try:
             return {
@@ -126,7 +132,7 @@ def _dataset_arguments(request: QueryRequest, bones: str) -> _DatasetArguments:
             }
         except ValueError as err:
             raise QuerySyntaxError(f"a dataset graph is not an absolute IRI: {err}") from None
-    if declares_dataset(bones):
+    if declares_dataset:
         return {}
     return {"use_default_graph_as_union": True}
 

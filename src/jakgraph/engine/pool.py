@@ -40,6 +40,7 @@ from jakgraph.engine.wire import HEADER, decode, encode
 from jakgraph.engine.worker import BOOTSTRAP
 from jakgraph.errors import EngineUnavailable, QueryFailed, QueryTimeoutError
 from jakgraph.formats import by_name
+from jakgraph.sparql.text import query_facts
 
 __all__ = ["WorkerPool"]
 
@@ -332,12 +333,16 @@ class WorkerPool:
         if not self._started:
             await self.start()
         worker = await self._acquire()
+        facts = query_facts(request.text)  # remembered per text: the endpoint has usually read it already
         message = (
             request.text,
             request.default_graph_uris,
             request.named_graph_uris,
             request.solutions_format.name if request.solutions_format is not None else None,
             request.graph_format.name if request.graph_format is not None else None,
+            facts.form,
+            facts.prefixes,
+            facts.declares_dataset,
         )
         try:
             reply = await worker.call(message, self.timeout)

@@ -25,6 +25,7 @@ from jakgraph.engine.base import QueryRequest
 from jakgraph.engine.execute import ExecutionOptions, execute
 from jakgraph.engine.wire import recv_frame, send_frame
 from jakgraph.formats import by_name
+from jakgraph.sparql.text import QueryFacts
 
 __all__ = ["BOOTSTRAP", "main"]
 
@@ -59,7 +60,7 @@ def _load(config: dict[str, object]) -> ox.Store:
 
 
 def _answer(store: ox.Store, options: ExecutionOptions, message: tuple) -> tuple:
-    text, default_graphs, named_graphs, solutions_name, graph_name = message
+    text, default_graphs, named_graphs, solutions_name, graph_name, form, prefixes, declares = message
     request = QueryRequest(
         text,
         tuple(default_graphs),
@@ -68,7 +69,8 @@ def _answer(store: ox.Store, options: ExecutionOptions, message: tuple) -> tuple
         by_name("graph", graph_name) if graph_name else None,
     )
     try:
-        result = execute(store, request, options)
+        # the pool read the text's facts (sparql.text.query_facts) once: no SPARQL lexing here
+        result = execute(store, request, options, QueryFacts(form, prefixes, declares))
     except errors.JakgraphError as err:
         return ("error", type(err).__name__, str(err))
     except Exception as err:  # noqa: BLE001 - a bug must reach the client as a 500, not kill the worker

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 from jakgraph.namespaces import PREFIXES
 from jakgraph.sparql.lexer import (
     PNAME_NS,
     Token,
+    declared_prefixes,
     decode_escapes,
+    prefixes_in,
     skeleton,
     tokens,
     used_prefixes,
@@ -27,11 +30,13 @@ from jakgraph.sparql.lexer import (
 __all__ = [
     "QUERY_FORMS",
     "UPDATE_KEYWORDS",
+    "QueryFacts",
     "Scan",
     "declares_dataset",
     "describe_syntax_error",
     "first_keyword",
     "mentions_keyword",
+    "query_facts",
     "query_form",
     "scan",
     "skeleton",
@@ -72,6 +77,44 @@ def declares_dataset(bones: str) -> bool:
     False
     """
     return _FROM.search(bones) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryFacts:
+    """What the endpoint and the engine read from a query's text before Oxigraph parses it: one skeleton.
+
+    ``prefixes`` are the prefixes used in prefixed names and not declared by the query (the engine
+    supplies the project's IRI for those it knows); ``declares_dataset``: FROM or FROM NAMED.
+    """
+
+    form: str | None
+    prefixes: tuple[str, ...]
+    declares_dataset: bool
+
+
+#: texts up to this many characters have their facts remembered (clients repeat their queries; a long
+#: text costs its size in memory, so it is read again instead)
+_REMEMBERED_CHARS = 4096
+
+
+def query_facts(text: str) -> QueryFacts:
+    """The :class:`QueryFacts` of ``text``: read once per text (LRU), then shared by every stage.
+
+    >>> query_facts("PREFIX a: <x:> SELECT * FROM <g> { ?s a:p drug:x ; rdfs:label 'ex:y' }")
+    QueryFacts(form='SELECT', prefixes=('drug', 'rdfs'), declares_dataset=True)
+    """
+    return _remembered_facts(text) if len(text) <= _REMEMBERED_CHARS else _facts(text)
+
+
+def _facts(text: str) -> QueryFacts:
+    bones = skeleton(text)
+    names = prefixes_in(bones)
+    if names:
+        names -= declared_prefixes(bones)
+    return QueryFacts(query_form(bones), tuple(sorted(names)), declares_dataset(bones))
+
+
+_remembered_facts = lru_cache(maxsize=1024)(_facts)
 
 
 _ERROR_AT = re.compile(r"\Aerror at (\d+):(\d+): (.*)\Z", re.DOTALL)

@@ -8,6 +8,7 @@ and ``client`` (address of the peer).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import re
@@ -57,6 +58,17 @@ def configure(target: str | None) -> None:
     log.addHandler(handler)
 
 
+#: request ids: 8 random hex digits drawn once per process, then a counter (16 hex digits in all, as
+#: before): unique within a server's life and across restarts in practice, without a ``getrandom`` call
+#: and a UUID object per request
+_ID_PREFIX = uuid.uuid4().hex[:8]
+_ID_COUNTER = itertools.count(1)
+
+
+def _next_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFF:08x}"
+
+
 def request_id(scope: Scope) -> str | None:
     return scope.get("state", {}).get("request_id")
 
@@ -72,11 +84,16 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        incoming = headers.get("x-request-id", "")
-        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+        incoming = ""
+        raw_type: bytes | None = None
+        for name, value in scope.get("headers", ()):  # only the two headers read here (ASGI: lower case)
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+            elif name == b"content-type":
+                raw_type = value
+        rid = incoming if incoming and _REQUEST_ID.match(incoming) else _next_request_id()
         scope.setdefault("state", {})["request_id"] = rid
-        content_type = parse_content_type(headers.get("content-type"))[0]
+        content_type = parse_content_type(raw_type.decode("latin-1"))[0] if raw_type is not None else ""
         keep_body = scope.get("method") == "POST" and content_type in _SPARQL_BODY_TYPES
         body = bytearray()
         status = 500

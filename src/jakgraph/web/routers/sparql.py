@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections import OrderedDict
+from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,8 +25,7 @@ from jakgraph.engine.base import QueryRequest
 from jakgraph.errors import JakgraphError
 from jakgraph.formats import GRAPH_FORMATS, JSON_LD, N_TRIPLES, RDF_XML, SOLUTIONS_FORMATS, TURTLE
 from jakgraph.policy import query as policy
-from jakgraph.sparql.lexer import skeleton
-from jakgraph.sparql.text import UPDATE_KEYWORDS, query_form
+from jakgraph.sparql.text import UPDATE_KEYWORDS, mentions_keyword, query_facts
 from jakgraph.web.negotiation import choose_format, not_acceptable
 from jakgraph.web.protocol import RequestError, SparqlOperation, parse_get, parse_post, status_for
 from jakgraph.web.service_description import service_description
@@ -41,6 +41,8 @@ CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Heade
 _PREFLIGHT_MAX_AGE = "86400"
 _DEFAULT_ALLOWED_HEADERS = "Accept, Content-Type, Authorization"
 _POLICY_CACHE_SIZE = 4096
+#: a query up to this long, without SERVICE, is checked on the event loop (see _check_policy)
+_INLINE_POLICY_CHARS = 4096
 
 #: Service Description formats: RDF/XML only for its own media type, so that a browser (which accepts
 #: application/xml) gets Turtle
@@ -83,7 +85,7 @@ async def _answer(request: Request, operation: SparqlOperation, *, via_url: bool
         if via_url and status_for(err) == 413:  # the query came in the URL: 414 URI Too Long
             raise RequestError(f"{err}; send long queries in a POST body", status=414) from None
         raise
-    form = query_form(skeleton(text))
+    form = query_facts(text).form  # read once per text; the engine reuses it (prefixes, FROM)
     if form in UPDATE_KEYWORDS:
         raise RequestError(f"SPARQL Update ({form}) is not accepted here: /sparql is read-only and answers "
                            "queries only (curators send updates to /update)")
@@ -101,15 +103,37 @@ async def _answer(request: Request, operation: SparqlOperation, *, via_url: bool
         raise not_acceptable("the result", (*SOLUTIONS_FORMATS, *GRAPH_FORMATS), accept, operation.format)
     result = await state.engine.query(QueryRequest(
         text, operation.default_graph_uris, operation.named_graph_uris, solutions, graph))
-    headers = {**CORS_HEADERS, "Vary": "Accept", "Content-Type": result.format.content_type}
-    cached = getattr(result, "cache", None)  # set by the result cache (cache.py): hit, miss or bypass
-    if cached:
-        headers["X-Cache"] = cached
-    return Response(result.body, headers=headers)
+    return _Result(result.body, result.format.content_type, getattr(result, "cache", None))
+
+
+#: the headers of every query result besides its length, type and X-Cache, encoded once
+_RESULT_HEADERS = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                   for name, value in {**CORS_HEADERS, "Vary": "Accept"}.items()]
+
+
+class _Result(Response):
+    """A 200 with a query result: the same answer ``Response(body, headers=…)`` gives, its headers put
+    together from bytes encoded once (Starlette's generic header handling costs several µs a request)."""
+
+    def __init__(self, body: bytes, content_type: str, cache: str | None) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _encoded(content_type)),
+                   *_RESULT_HEADERS]
+        if cache:  # set by the result cache (cache.py): hit, miss or bypass
+            headers.append((b"x-cache", _encoded(cache)))
+        self.raw_headers = headers
+
+
+@lru_cache(maxsize=64)
+def _encoded(value: str) -> bytes:
+    return value.encode("latin-1")
 
 
 async def _check_policy(request: Request, text: str) -> None:
-    """``policy.check_query`` before every query, in the thread pool (it may parse the query).
+    """``policy.check_query`` before every query; in the thread pool when it may parse the query
+    (``SERVICE``: a parser process, and DNS for the targets) or the text is long.
 
     Its verdict for a text that calls no ``SERVICE`` depends on nothing but the text and the settings,
     so a query that passed is remembered (LRU, per application) and not checked again; a query with
@@ -124,7 +148,12 @@ async def _check_policy(request: Request, text: str) -> None:
         passed.move_to_end(key)
         return
     settings = request.app.state.jak.settings
-    analysis = await run_in_threadpool(policy.check_query, text, settings, base_iri=settings.base_url)
+    if len(text) <= _INLINE_POLICY_CHARS and not mentions_keyword(text, "service"):
+        # short and no SERVICE: a few linear passes over the text (tens of µs, no I/O, no parser
+        # process), cheaper than the hop to the thread pool and back
+        analysis = policy.check_query(text, settings, base_iri=settings.base_url)
+    else:
+        analysis = await run_in_threadpool(policy.check_query, text, settings, base_iri=settings.base_url)
     if analysis is None or not getattr(analysis, "services", ()):
         passed[key] = None
         if len(passed) > _POLICY_CACHE_SIZE:
