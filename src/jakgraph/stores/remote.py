@@ -350,6 +350,8 @@ class RemoteEngine:
     :param max_bytes: the largest answer passed on; a larger one is cut off with ResultLimitError.
     :param union_default_graph: True when the remote's default graph is the union of its named graphs.
     :param max_rows: the row cap (solutions or triples), as the embedded engine's; None: no cap.
+    :param timeout_parameter: the query parameter that carries the time limit to the backend in milliseconds
+        (Virtuoso's ``timeout``); empty: none sent.
     :param watch: the :class:`BackendWatch` of the served generation, started and stopped with the engine.
     """
 
@@ -357,11 +359,12 @@ class RemoteEngine:
                  union_default_graph: bool = True, user: str | None = None, digest: bool = False,
                  max_connections: int = 32, prefixes: dict[str, str] | None = None,
                  base_iri: str | None = None, max_rows: int | None = None,
-                 watch: BackendWatch | None = None) -> None:
+                 watch: BackendWatch | None = None, timeout_parameter: str = TIMEOUT_PARAMETER) -> None:
         self.endpoint = query_endpoint_url(endpoint)
         self.base_iri = base_iri
         self.max_rows = max_rows
         self.watch = watch
+        self.timeout_parameter = timeout_parameter
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.union_default_graph = union_default_graph
@@ -407,7 +410,8 @@ class RemoteEngine:
             default_graphs = named_graphs = await self._named_graphs()
         form += [("default-graph-uri", g) for g in default_graphs]
         form += [("named-graph-uri", g) for g in named_graphs]
-        form.append((TIMEOUT_PARAMETER, str(backend_timeout_ms(self.timeout))))
+        if self.timeout_parameter:
+            form.append((self.timeout_parameter, str(backend_timeout_ms(self.timeout))))
         accept = _accept(request.solutions_format, request.graph_format)
         try:
             async with asyncio.timeout(self.timeout):  # the whole exchange, not each read of it
@@ -415,8 +419,8 @@ class RemoteEngine:
         except TimeoutError:
             raise QueryTimeoutError(f"the remote store {self.endpoint} did not answer within {self.timeout:g}s "
                                     "(it was asked to stop at the same limit)") from None
-        fmt, kind, body, rows = await _in_thread(lambda: _as_requested(
-            body, content_type, request.solutions_format, request.graph_format, self.max_rows))
+        fmt, kind, body, rows = await _in_thread(lambda: _released(lambda: _as_requested(
+            body, content_type, request.solutions_format, request.graph_format, self.max_rows)))
         return QueryResult(body, fmt, kind, rows, time.perf_counter() - started)
 
     async def _send(self, form: list[tuple[str, str]], accept: str) -> tuple[str, bytes]:
@@ -448,6 +452,16 @@ async def _in_thread(function: Any) -> Any:
     import asyncio
 
     return await asyncio.get_running_loop().run_in_executor(None, function)
+
+
+def _released(function: Any) -> Any:
+    """``function()`` in a worker thread, its error raised without the frames it came from: pyoxigraph's parsed
+    results may only be dropped on the thread that made them, and a traceback would carry them elsewhere."""
+    try:
+        return function()
+    except JakgraphError as err:
+        err.__context__ = err.__cause__ = None
+        raise err.with_traceback(None) from None
 
 
 def dict_multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

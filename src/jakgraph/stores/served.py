@@ -115,7 +115,8 @@ def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[Built
         watch = BackendWatch(settings.backend_url, generation, interval=settings.backend_probe_seconds,
                              timeout=settings.query_timeout)
         inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout, base_iri=settings.base_url,
-                             max_rows=settings.max_result_rows, watch=watch)
+                             max_rows=settings.max_result_rows, watch=watch,
+                             timeout_parameter=settings.backend_timeout_parameter)
         watch.start()
     else:
         inner = pool = embedded(graph, settings)
