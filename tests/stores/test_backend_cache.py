@@ -1,7 +1,8 @@
 """The result cache in backend mode knows when the backend's content changed: a write made directly in the
 backend (a SPARQL UPDATE to the Oxigraph server, SQL to Virtuoso), not through jakgraph, is seen within the probe
 interval (``backend_probe_seconds``: the per-graph counts become the store generation) or, for a write that
-keeps every count, within the cache's TTL (``backend_cache_ttl``)."""
+keeps every count, within the cache's TTL (``backend_cache_ttl``), or at once when ``jakgraph push --notify``
+names the server."""
 from __future__ import annotations
 
 import os
@@ -13,12 +14,14 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from jakgraph.cli import main
 from jakgraph.engine.cache import ResultCache
+from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.settings import Settings
-from jakgraph.stores.remote import graphs_to_push, push
+from jakgraph.stores.remote import graphs_to_push, notify_server, push
 from virtuoso_support import Virtuoso, require
 
-from server_support import Server, app_client, oxigraph
+from server_support import Server, app_client, free_port, oxigraph, running
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 VALUE = "SELECT ?o WHERE { GRAPH <http://example.org/g> { <urn:x:a> <urn:x:b> ?o } }"
@@ -121,3 +124,32 @@ def test_a_write_in_virtuoso_is_seen_within_the_probe_interval(tmp_path: Path, b
             _sees_a_direct_write(client, update, 0.5)
     finally:
         virtuoso.stop()
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_push_notify_makes_the_named_server_start_afresh(oxigraph_backend: Server, tmp_path: Path, built,  # noqa: ANN001
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    update = _oxigraph_update(oxigraph_backend)
+    update(INSERT)
+    probe_off = {"JAKGRAPH_BACKEND_PROBE_SECONDS": "0"}   # and the TTL 300 s: only the notice can tell it
+    with running(["--backend", oxigraph_backend.url + "/query"], tmp_path, probe_off) as server, \
+            httpx.Client(base_url=server.url, timeout=30) as client:
+        def ask() -> tuple[str, list[str]]:
+            answer = client.post("/sparql", data={"query": VALUE}, headers={"Accept": "text/csv"})
+            assert answer.status_code == 200, answer.text
+            return answer.headers["x-cache"], answer.text.split()[1:]
+
+        assert ask() == ("miss", ["c"])
+        update(REPLACE)                  # every count kept
+        assert ask() == ("hit", ["c"])   # stale, as documented, until the TTL or a notice
+        assert main(["push", "--to", oxigraph_backend.url, "--graph", str(LETTER_GRAPH), "--no-verify",
+                     "--notify", server.url]) == 0
+        assert f"told {server.url}/backend/changed: its caches start afresh" in capsys.readouterr().out
+        assert ask() == ("miss", ["d"])
+        again = client.post("/backend/changed")   # anyone may ask: so at most once every few seconds
+        assert again.status_code == 429 and int(again.headers["retry-after"]) >= 1, again.text
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    assert notify_server(unreachable).startswith(f"could not tell {unreachable}/backend/changed: cannot connect")
+    embedded = app_client(built).post("/backend/changed")
+    assert embedded.status_code == 404 and "--backend" in embedded.json()["error"]

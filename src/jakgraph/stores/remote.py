@@ -69,6 +69,7 @@ __all__ = [
     "RemoteEngine",
     "RemoteStore",
     "default_graph_store_url",
+    "notify_server",
     "push",
     "query_endpoint_url",
 ]
@@ -213,6 +214,20 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
                                           result.seconds, found))
             results = checked
     return results
+
+
+def notify_server(server: str, *, timeout: float = 10.0) -> str:
+    """Tell a jakgraph server that answers from the store just pushed to (``serve --backend``) that its
+    content changed (``POST <server>/backend/changed``); one line saying how it went. Never raises: the push
+    itself succeeded, and the server's probe and cache TTL catch the change anyway."""
+    url = server.rstrip("/") + "/backend/changed"
+    try:
+        response = httpx.post(url, timeout=timeout, headers={"User-Agent": _USER_AGENT})
+    except httpx.HTTPError as err:
+        return f"could not tell {url}: {_describe_http_error(err)} (its probe will see the push)"
+    if response.status_code == 202:
+        return f"told {url}: its caches start afresh"
+    return f"could not tell {url}: HTTP {response.status_code} {_first_line(response.text)}"
 
 
 def _push_refusal(response: httpx.Response, user: str | None, digest: bool) -> str:
@@ -694,6 +709,8 @@ class BackendWatch:
     backend was opened). A probe that fails (the backend down) changes nothing and is retried."""
 
     PROBE = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    #: the fewest seconds between two explicit bumps (:meth:`notify`: anyone may ask, so it is rate-limited)
+    NOTIFY_EVERY = 5.0
 
     def __init__(self, endpoint: str, generation: StoreGeneration, *, interval: float, timeout: float = 10.0,
                  user: str | None = None, digest: bool = False) -> None:
@@ -707,6 +724,18 @@ class BackendWatch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._notified_at = -self.NOTIFY_EVERY
+
+    def notify(self, reason: str) -> float:
+        """An explicit bump (``jakgraph push --notify``: the backend was just written); 0 when done, else the
+        seconds to wait (at most one bump per :attr:`NOTIFY_EVERY`, so the caches cannot be kept empty)."""
+        with self._lock:
+            wait = self._notified_at + self.NOTIFY_EVERY - time.monotonic()
+            if wait > 0:
+                return wait
+            self._notified_at = time.monotonic()
+        self.generation.bump(reason)
+        return 0.0
 
     def probe(self) -> bool:
         """Count now; True (and the generation bumped) when the counts changed since the last probe."""

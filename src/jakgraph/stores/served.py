@@ -104,12 +104,15 @@ class ServedEngine:
     pool: WorkerPool | None = None
     #: the result cache (None when ``cache_bytes`` is 0); keyed on the store generation
     cache: ResultCache | None = None
+    #: with a remote backend: what keeps the generation following the backend's content
+    watch: BackendWatch | None = None
 
 
 def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[BuiltGraph, Settings], WorkerPool],
                 generation: StoreGeneration) -> ServedEngine:
     """The engine behind /sparql: the remote endpoint or ``embedded(graph, settings)``, behind the cache."""
     pool: WorkerPool | None = None
+    watch: BackendWatch | None = None
     inner: QueryEngine
     if settings.backend_url:  # its probed content is the generation; its cached answers age out too
         watch = BackendWatch(settings.backend_url, generation, interval=settings.backend_probe_seconds,
@@ -121,7 +124,7 @@ def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[Built
     else:
         inner = pool = embedded(graph, settings)
     if settings.cache_bytes <= 0:
-        return ServedEngine(inner, pool)
+        return ServedEngine(inner, pool, watch=watch)
     cache = ResultCache(max_bytes=settings.cache_bytes, max_entries=settings.cache_entries, generation=generation,
                         ttl=settings.backend_cache_ttl if settings.backend_url else None)
-    return ServedEngine(CachingEngine(inner, cache), pool, cache)
+    return ServedEngine(CachingEngine(inner, cache), pool, cache, watch)
