@@ -17,7 +17,7 @@ from jakgraph.web.state import AppState
 router = APIRouter(tags=["operations"])
 
 
-@router.post("/backend/changed", summary="The backend was written: every cache starts afresh",
+@router.post("/backend/changed", summary="The backend was written: every cache starts afresh", status_code=202,
              responses={404: {"description": "not serving a backend"}, 429: {"description": "bumped just now"}})
 def backend_changed(request: Request) -> JSONResponse:
     state: AppState = request.app.state.jak
