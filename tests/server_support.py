@@ -129,17 +129,18 @@ def running(args: list[str], tmp: Path, env: dict[str, str] | None = None, *, ti
 
 
 @contextmanager
-def oxigraph(folder: Path) -> Iterator[Server]:
+def oxigraph(folder: Path, *, timeout_s: float | None = None) -> Iterator[Server]:
     """``oxigraph serve`` (the PyPI package's CLI) on disk in ``folder``, union default graph, on a free
-    loopback port; stopped when the block ends. Skips the test when the CLI is not installed."""
+    loopback port (``timeout_s``: its own query time limit, ``--timeout-s``); stopped when the block ends.
+    Skips the test when the CLI is not installed."""
     beside = Path(sys.executable).with_name("oxigraph")
     binary = str(beside) if beside.exists() else shutil.which("oxigraph")
     if binary is None:
         pytest.skip("the oxigraph CLI (PyPI package oxigraph, the bench extra) is not installed")
     port = free_port()
     server = spawn([binary, "serve", "--location", str(folder / "data"), "--bind", f"{LOOPBACK}:{port}",
-                    "--union-default-graph"], port, folder / "server.log", ready="/query?query=ASK%7B%7D",
-                   ready_timeout=30)
+                    "--union-default-graph", *(["--timeout-s", f"{timeout_s:g}"] if timeout_s else [])],
+                   port, folder / "server.log", ready="/query?query=ASK%7B%7D", ready_timeout=30, timeout=timeout_s)
     try:
         yield server
     finally:

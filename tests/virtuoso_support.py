@@ -8,7 +8,10 @@ Why each ini setting (docs/stores.md "Virtuoso behind jakgraph" shows this very 
   file in a shared folder.
 * ``DirsAllowed = ., DIR/load``: the bulk loader (``ld_dir``) reads only from allowed folders.
 * ``ResultSetMaxRows`` above any answer the tests ask for (Debian's 10000 cuts answers silently, HTTP 200)
-  and ``MaxQueryExecutionTime`` so a runaway query is bounded by the engine too.
+  and ``MaxQueryExecutionTime`` (seconds) as a ceiling at or above jakgraph's timeout: jakgraph sends its own
+  limit with each query (``timeout``, ms), which is what stops Virtuoso's work after a 504
+  (tests/stores/test_backend_limits.py measures it); the ini limit alone answers on time but was seen to
+  leave the query computing.
 
 The project's graphs only: :meth:`Virtuoso.expose_only` applies Virtuoso's graph-level security — the
 anonymous SPARQL user (``nobody``) reads no graph by default, then the named project graphs one by one — so

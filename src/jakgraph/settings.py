@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     load_files: Annotated[tuple[Path, ...], NoDecode] = Field((), validation_alias="JAKGRAPH_LOAD")
     #: a remote SPARQL 1.1 query endpoint that answers /sparql and the pages instead of the embedded store
     backend_url: str | None = Field(None, validation_alias="JAKGRAPH_BACKEND")
+    #: seconds between probes of the backend's content (a count per named graph; a change starts every cache
+    #: afresh); 0 turns probing off (docs/stores.md "When the backend changes")
+    backend_probe_seconds: float = Field(30.0, ge=0)
+    #: the query parameter that carries the query timeout to the backend, in milliseconds (Virtuoso's
+    #: ``timeout``, which stops its work; a closed connection does not); "" sends none
+    backend_timeout_parameter: str = "timeout"
+    #: seconds a cached answer of the backend is kept at most, whatever the probe says
+    backend_cache_ttl: float = Field(300.0, gt=0)
     #: result cache bounds: bytes (0 turns the cache off; JAKGRAPH_CACHE_MB in megabytes) and answers kept
     cache_bytes: int = Field(64 * _MIB, ge=0, validation_alias="JAKGRAPH_CACHE_MB")
     cache_entries: int = Field(4096, ge=1)

@@ -291,7 +291,8 @@ def test_partial_answers_are_errors_not_shorter_200s(tmp_path: Path) -> None:
             assert cut.status_code == 422 and "X-SPARQL-MaxRows" in cut.text, (cut.status_code, cut.text[:300])
             runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?s ?p ?o }"
             stopped = remote.post("/sparql", data={"query": runaway}, headers={"Accept": "text/csv"})
-            assert stopped.status_code == 504 and "timed out" in stopped.text, (stopped.status_code, stopped.text)
+            # jakgraph's timeout (60 s) goes with the query; Virtuoso's MaxQueryExecutionTime (1 s) caps it
+            assert stopped.status_code == 504 and "S1TAT" in stopped.text, (stopped.status_code, stopped.text)
         # Virtuoso's per-request "anytime" limit (timeout=ms, here in the backend URL) answers 200 with what it
         # found so far and X-SQL-State: S1TAT; jakgraph turns that into a 504
         anytime = app_client(None, Settings(backend_url=virtuoso.sparql + "?timeout=500", cache_bytes=0,

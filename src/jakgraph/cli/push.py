@@ -12,7 +12,13 @@ from jakgraph.errors import JakgraphError
 from jakgraph.policy.limits import check_quads
 from jakgraph.settings import Settings
 from jakgraph.stores.ondisk import open_persistent
-from jakgraph.stores.remote import default_graph_store_url, graphs_to_push, push, query_endpoint_url
+from jakgraph.stores.remote import (
+    default_graph_store_url,
+    graphs_to_push,
+    notify_server,
+    push,
+    query_endpoint_url,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--digest", action="store_true", help="HTTP Digest authentication (Virtuoso)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per request (default 300)")
     parser.add_argument("--no-verify", action="store_true", help="do not count the graphs on the remote after")
+    parser.add_argument("--notify", action="append", default=[], metavar="URL",
+                        help="a jakgraph server answering from this store (serve --backend): told after the push, "
+                             "so its caches start afresh (repeatable; an unreachable one is only reported)")
     parser.set_defaults(handler=run)
 
 
@@ -68,4 +77,6 @@ def run(args: argparse.Namespace) -> int:
     total = sum(r.triples for r in results)
     checked = "" if args.no_verify else f"; {query_url} counts the same"
     print(f"pushed {len(results)} graph(s), {total} triples{checked}")
+    for server in args.notify:
+        print(notify_server(server))
     return 0

@@ -8,6 +8,10 @@ found by its key: the version, the query text *normalised* (comments dropped, ru
 strings and IRIs made one space), the protocol dataset (``default-graph-uri`` / ``named-graph-uri``) and
 the result formats asked for. So a popular example query costs one dictionary look-up.
 
+Answers from a remote backend, whose content can change with no write through jakgraph, also age out:
+with ``ttl`` set, an answer older than ``ttl`` seconds is a miss (the backend's probed version, which
+``stores.remote.BackendWatch`` makes the store generation, catches most changes sooner).
+
 Bounded two ways, least recently used first out: at most ``max_entries`` answers and ``max_bytes`` bytes
 (an answer larger than ``max_entry_bytes`` is never kept). Queries whose answer may change without a
 write are never cached: ``NOW()``, ``RAND()``, ``UUID()``, ``STRUUID()``, ``BNODE()`` and ``SERVICE``.
@@ -24,6 +28,7 @@ import asyncio
 import copy
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, replace
@@ -124,7 +129,8 @@ class ResultCache:
     OVERHEAD = 256
 
     def __init__(self, *, max_bytes: int = 64 * 1024 * 1024, max_entries: int = 4096,
-                 max_entry_bytes: int | None = None, generation: StoreGeneration | None = None) -> None:
+                 max_entry_bytes: int | None = None, generation: StoreGeneration | None = None,
+                 ttl: float | None = None) -> None:
         if max_bytes < 0 or max_entries < 0:
             raise ValueError("cache bounds must not be negative")
         self.max_bytes = max_bytes
@@ -132,9 +138,11 @@ class ResultCache:
         self.max_entry_bytes = max_entry_bytes if max_entry_bytes is not None else max(max_bytes // 8, 0)
         #: the store the answers come from; a new generation makes every kept answer stale
         self.generation = generation if generation is not None else StoreGeneration()
+        #: seconds an answer is kept at most (None: until the version moves on or it is pushed out)
+        self.ttl = ttl
         self._seen = self.generation.value
         self._epoch = 0
-        self._entries: OrderedDict[CacheKey, tuple[Any, int]] = OrderedDict()
+        self._entries: OrderedDict[CacheKey, tuple[Any, int, float]] = OrderedDict()
         self._bytes = 0
         self._hits = 0
         self._misses = 0
@@ -182,6 +190,10 @@ class ResultCache:
         with self._lock:
             self._follow_generation()
             found = self._entries.get(key)
+            if found is not None and self.ttl is not None and time.monotonic() - found[2] > self.ttl:
+                del self._entries[key]  # too old: the backend may have changed meanwhile
+                self._bytes -= found[1]
+                found = None
             if found is None or key.version != self.version:
                 self._misses += 1
                 return None
@@ -203,10 +215,10 @@ class ResultCache:
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
-            self._entries[key] = (value, cost)
+            self._entries[key] = (value, cost, time.monotonic())
             self._bytes += cost
             while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
-                _, (_, dropped) = self._entries.popitem(last=False)
+                _, (_, dropped, _) = self._entries.popitem(last=False)
                 self._bytes -= dropped
             return True
 

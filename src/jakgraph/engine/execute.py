@@ -27,7 +27,7 @@ from jakgraph.errors import NotAcceptable, QueryFailed, QuerySyntaxError, Result
 from jakgraph.formats import GRAPH_FORMATS, N_TRIPLES, SOLUTIONS_FORMATS, TSV, ResultFormat, written
 from jakgraph.sparql.text import QueryFacts, describe_syntax_error, query_facts
 
-__all__ = ["ExecutionOptions", "execute"]
+__all__ = ["ExecutionOptions", "execute", "serialise_solutions", "too_many"]
 
 #: formats whose output is shorter and easier to read with prefixes
 _PREFIXED_OUTPUT = frozenset({"ttl", "trig", "n3", "rdfxml"})
@@ -239,3 +239,15 @@ def _write(serialise, sink: _Sink) -> bool:  # noqa: ANN001 - zero-argument call
 def _too_many(what: str, max_rows: int) -> str:
     return (f"the result has more than {max_rows} {what}, the most this endpoint returns; "
             "narrow the query, or page through it with ORDER BY, LIMIT and OFFSET")
+
+
+def serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
+                        again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
+    """Solutions in ``fmt`` under the row cap, as :func:`execute` writes them (``again`` gives the same
+    solutions afresh, for the exact count): the remote engine caps a backend's answers with it."""
+    return _serialise_solutions(solutions, fmt, max_rows, again)
+
+
+def too_many(what: str, max_rows: int) -> str:
+    """The message of a result over the row cap ("solutions" or "triples"), the same whatever the engine."""
+    return _too_many(what, max_rows)

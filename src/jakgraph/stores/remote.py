@@ -7,6 +7,11 @@
   to a remote SPARQL 1.1 query endpoint (``POST``, form-encoded, with the protocol's dataset parameters
   and an ``Accept`` built from the formats the client takes), reads the answer in chunks up to a byte cap,
   and maps remote failures to jakgraph's errors (syntax error, timeout, unavailable, failed).
+  jakgraph's query timeout travels with each query (``timeout``, in milliseconds: Virtuoso's own limit,
+  which stops the backend's work; a closed connection does not) and bounds the whole exchange; the row cap
+  applies to the backend's answer as to the embedded engine's; a partial answer is never a 200.
+* :class:`BackendWatch` keeps the served store's generation (on which every cache keys) following the
+  backend's content: a per-graph count, probed every few seconds, bumps it when it changes.
 * :class:`RemoteStore` offers the read side of ``pyoxigraph.Store`` that the web pages use (``query``,
   ``quads_for_pattern``, ``named_graphs``, ``len``…) over the same endpoint, so the site is served from
   the remote store too.
@@ -19,6 +24,9 @@ The project prefixes stay usable undeclared: the ``PREFIX`` lines a query needs 
 """
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
 import re
 import sys
 import tempfile
@@ -33,6 +41,7 @@ import httpx
 import pyoxigraph as ox
 
 from jakgraph.engine.base import QueryResult
+from jakgraph.engine.execute import serialise_solutions, too_many
 from jakgraph.errors import (
     EngineUnavailable,
     JakgraphError,
@@ -49,22 +58,32 @@ from jakgraph.sparql.lexer import skeleton, used_prefixes
 from jakgraph.sparql.text import declares_dataset as text_declares_dataset
 from jakgraph.sparql.text import describe_syntax_error, mentions_keyword, query_form
 from jakgraph.stores import rewrite
+from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import count_triples, is_loaded_graph
 
 if TYPE_CHECKING:  # the endpoint's interface is imported where it is used (see RemoteEngine.execute)
     from jakgraph.engine.base import ResultKind
 
 __all__ = [
+    "BackendWatch",
     "PushResult",
     "RemoteEngine",
     "RemoteStore",
     "default_graph_store_url",
+    "notify_server",
     "push",
     "query_endpoint_url",
 ]
 
 _USER_AGENT = "jakgraph (+https://w3id.org/jakgraph/)"
 _SPOOL_BYTES = 16 * 1024 * 1024
+#: the query parameter that carries jakgraph's timeout to the backend, in milliseconds: Virtuoso's; Oxigraph
+#: ignores it (start it with ``--timeout-s``), Fuseki reads seconds (a looser bound, still bounded here)
+TIMEOUT_PARAMETER = "timeout"
+#: what a backend writes into a 200 answer it cut at its own time limit (Oxigraph ``--timeout-s``)
+_CANCELLED = (b"operation has been cancelled", b"Transaction timed out")
+
+log = logging.getLogger("jakgraph.stores.remote")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -198,6 +217,20 @@ def push(store: ox.Store, graphs: Sequence[str], *, to: str, graph_store: str | 
     return results
 
 
+def notify_server(server: str, *, timeout: float = 10.0) -> str:
+    """Tell a jakgraph server that answers from the store just pushed to (``serve --backend``) that its
+    content changed (``POST <server>/backend/changed``); one line saying how it went. Never raises: the push
+    itself succeeded, and the server's probe and cache TTL catch the change anyway."""
+    url = server.rstrip("/") + "/backend/changed"
+    try:
+        response = httpx.post(url, timeout=timeout, headers={"User-Agent": _USER_AGENT})
+    except httpx.HTTPError as err:
+        return f"could not tell {url}: {_describe_http_error(err)} (its probe will see the push)"
+    if response.status_code == 202:
+        return f"told {url}: its caches start afresh"
+    return f"could not tell {url}: HTTP {response.status_code} {_first_line(response.text)}"
+
+
 def _push_refusal(response: httpx.Response, user: str | None, digest: bool) -> str:
     """Why the Graph Store refused, with the likely fix for an authentication failure."""
     said = _first_line(response.text)
@@ -303,7 +336,16 @@ def _check_complete(headers: httpx.Headers, endpoint: str) -> None:
 def _transport_error(err: httpx.HTTPError, endpoint: str, timeout: float) -> JakgraphError:
     if isinstance(err, httpx.TimeoutException) and not isinstance(err, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return QueryTimeoutError(f"the remote store {endpoint} did not answer within {timeout:g}s")
+    if isinstance(err, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return QueryFailed(f"the remote store {endpoint} broke off its answer: {_describe_http_error(err)}",
+                           status=502)
     return EngineUnavailable(f"the remote store {endpoint} cannot be reached: {_describe_http_error(err)}")
+
+
+def backend_timeout_ms(timeout: float) -> int:
+    """The time limit sent to the backend: jakgraph's, less a margin (a tenth, at most one second) so that the
+    backend's own stop, with its message, arrives before jakgraph's deadline ends the exchange."""
+    return max(int(1000 * max(timeout * 0.9, timeout - 1.0)), 1)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -326,14 +368,22 @@ class RemoteEngine:
     :param timeout: seconds to wait for the remote answer (its own timeout may stop it earlier).
     :param max_bytes: the largest answer passed on; a larger one is cut off with ResultLimitError.
     :param union_default_graph: True when the remote's default graph is the union of its named graphs.
+    :param max_rows: the row cap (solutions or triples), as the embedded engine's; None: no cap.
+    :param timeout_parameter: the query parameter that carries the time limit to the backend in milliseconds
+        (Virtuoso's ``timeout``); empty: none sent.
+    :param watch: the :class:`BackendWatch` of the served generation, started and stopped with the engine.
     """
 
     def __init__(self, endpoint: str, *, timeout: float = 10.0, max_bytes: int = 256 * 1024 * 1024,
                  union_default_graph: bool = True, user: str | None = None, digest: bool = False,
                  max_connections: int = 32, prefixes: dict[str, str] | None = None,
-                 base_iri: str | None = None) -> None:
+                 base_iri: str | None = None, max_rows: int | None = None,
+                 watch: BackendWatch | None = None, timeout_parameter: str = TIMEOUT_PARAMETER) -> None:
         self.endpoint = query_endpoint_url(endpoint)
         self.base_iri = base_iri
+        self.max_rows = max_rows
+        self.watch = watch
+        self.timeout_parameter = timeout_parameter
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.union_default_graph = union_default_graph
@@ -351,8 +401,12 @@ class RemoteEngine:
                                     max_keepalive_connections=self._max_connections),
                 headers={"User-Agent": _USER_AGENT}, auth=self._auth,
             )
+        if self.watch is not None:
+            self.watch.start()
 
     async def close(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -377,7 +431,22 @@ class RemoteEngine:
             default_graphs = named_graphs = await self._named_graphs()
         form += [("default-graph-uri", g) for g in default_graphs]
         form += [("named-graph-uri", g) for g in named_graphs]
+        if self.timeout_parameter:
+            form.append((self.timeout_parameter, str(backend_timeout_ms(self.timeout))))
         accept = _accept(request.solutions_format, request.graph_format)
+        try:
+            async with asyncio.timeout(self.timeout):  # the whole exchange, not each read of it
+                content_type, body = await self._send(form, accept)
+        except TimeoutError:
+            raise QueryTimeoutError(f"the remote store {self.endpoint} did not answer within {self.timeout:g}s "
+                                    "(it was asked to stop at the same limit)") from None
+        fmt, kind, body, rows = await _in_thread(lambda: _released(lambda: _as_requested(
+            body, content_type, request.solutions_format, request.graph_format, self.max_rows)))
+        return QueryResult(body, fmt, kind, rows, time.perf_counter() - started)
+
+    async def _send(self, form: list[tuple[str, str]], accept: str) -> tuple[str, bytes]:
+        """POST the query; (content type, body) of a complete answer, or the error it amounts to."""
+        assert self._client is not None
         try:
             async with self._client.stream("POST", self.endpoint, data=dict_multi(form),
                                            headers={"Accept": accept}) as response:
@@ -386,11 +455,9 @@ class RemoteEngine:
                     raise _error_for(response.status_code, body.decode("utf-8", "replace"), self.endpoint)
                 _check_complete(response.headers, self.endpoint)
                 content_type = parse_content_type(response.headers.get("content-type"))[0]
-                body = await _read_capped(response, self.max_bytes)
+                return content_type, await _read_capped(response, self.max_bytes)
         except httpx.HTTPError as err:
             raise _transport_error(err, self.endpoint, self.timeout) from None
-        fmt, kind, body = _as_requested(body, content_type, request.solutions_format, request.graph_format)
-        return QueryResult(body, fmt, kind, None, time.perf_counter() - started)
 
     async def _named_graphs(self) -> tuple[str, ...]:
         if self._graphs is None:
@@ -406,6 +473,16 @@ async def _in_thread(function: Any) -> Any:
     import asyncio
 
     return await asyncio.get_running_loop().run_in_executor(None, function)
+
+
+def _released(function: Any) -> Any:
+    """``function()`` in a worker thread, its error raised without the frames it came from: pyoxigraph's parsed
+    results may only be dropped on the thread that made them, and a traceback would carry them elsewhere."""
+    try:
+        return function()
+    except JakgraphError as err:
+        err.__context__ = err.__cause__ = None
+        raise err.with_traceback(None) from None
 
 
 def dict_multi(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -445,9 +522,11 @@ def _accept(solutions: Any, graph: Any) -> str:
     return ", ".join(types)
 
 
-def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) -> tuple[Any, ResultKind, bytes]:
-    """(format, kind, body): the remote answer parsed to the end (a body cut short is an error, never a
-    shorter 200) and serialised by jakgraph in the format the client asked for."""
+def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any,
+                  max_rows: int | None = None) -> tuple[Any, ResultKind, bytes, int | None]:
+    """(format, kind, body, rows): the remote answer parsed to the end (a body cut short is an error, never a
+    shorter 200), held to the row cap as the embedded engine's, and serialised by jakgraph in the format
+    the client asked for. Blocking: run in a thread."""
     received = _solutions_format(content_type)
     if received is not None:
         if solutions is None:
@@ -455,12 +534,18 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
                                 "only RDF graph formats")
         parsed = _parse_results(body, received)
         if isinstance(parsed, ox.QueryBoolean):
-            return solutions, "boolean", written(parsed.serialize(format=solutions.results))
+            return solutions, "boolean", written(parsed.serialize(format=solutions.results)), None
         try:  # the solutions are parsed lazily: a fault late in the body surfaces while serialising
-            return solutions, "solutions", written(parsed.serialize(format=solutions.results))
+            if max_rows is None:
+                return solutions, "solutions", written(parsed.serialize(format=solutions.results)), None
+            out, rows = serialise_solutions(parsed, solutions, max_rows, lambda: _parse_results(body, received))
+            return solutions, "solutions", out, rows
         except (SyntaxError, ValueError, OSError) as err:
-            raise QueryFailed(f"the remote store sent results that do not parse: {' '.join(str(err).split())}") \
-                from None
+            raise _unparsable(body, "results", err) from None
+        except QueryFailed as err:  # the capped writer's wrapping of the same parse errors
+            if err.status == 502:
+                raise
+            raise _unparsable(body, "results", err) from None
     received_graph = _graph_format(content_type)
     if received_graph is not None:
         if graph is None:
@@ -468,16 +553,29 @@ def _as_requested(body: bytes, content_type: str, solutions: Any, graph: Any) ->
         try:
             triples = list(ox.parse(body, format=received_graph))
         except (SyntaxError, ValueError) as err:
-            raise QueryFailed(f"the remote store sent a {content_type} body that does not parse: {err}") from None
-        return graph, "graph", written(ox.serialize(triples, format=graph.rdf))
-    raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}")
+            raise _unparsable(body, f"{content_type} body", err) from None
+        if max_rows is not None and len(triples) > max_rows:
+            raise ResultLimitError(too_many("triples", max_rows))
+        return graph, "graph", written(ox.serialize(triples, format=graph.rdf)), len(triples)
+    raise QueryFailed(f"the remote store answered with an unexpected Content-Type {content_type or '(none)'!r}",
+                      status=502)
+
+
+def _unparsable(body: bytes, what: str, err: Exception) -> JakgraphError:
+    """A remote answer that does not parse to the end: 504 when the backend says it cut it at its own time
+    limit (Oxigraph's ``--timeout-s`` writes so into a 200 answer), 502 otherwise; never a shorter 200."""
+    said = " ".join(str(err).split())
+    if any(mark in body[-4096:] for mark in _CANCELLED):
+        return QueryTimeoutError("the remote store stopped the query at its own time limit and cut its answer "
+                                 f"short ({said}); narrow the query")
+    return QueryFailed(f"the remote store sent {what} that do not parse to the end: {said}", status=502)
 
 
 def _parse_results(body: bytes, fmt: ox.QueryResultsFormat) -> ox.QuerySolutions | ox.QueryBoolean:
     try:
         return ox.parse_query_results(body, format=fmt)
     except (SyntaxError, ValueError, OSError) as err:
-        raise QueryFailed(f"the remote store sent results that do not parse: {' '.join(str(err).split())}") from None
+        raise _unparsable(body, "results", err) from None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -603,6 +701,88 @@ class RemoteStore:
 
     def flush(self) -> None:
         return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# the backend's version
+
+class BackendWatch:
+    """The served generation follows the backend's content: every ``interval`` seconds, in a thread of its
+    own, one query counts the triples of each named graph; when the counts differ from the last probe's,
+    the generation is bumped, so the result cache and every page cache keyed on it start afresh. A write
+    that keeps every count (one label replaced by another) is caught by the cache's TTL instead
+    (``backend_cache_ttl``). The first probe only records the counts (the generation was bumped when the
+    backend was opened). A probe that fails (the backend down) changes nothing and is retried."""
+
+    PROBE = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    #: the fewest seconds between two explicit bumps (:meth:`notify`: anyone may ask, so it is rate-limited)
+    NOTIFY_EVERY = 5.0
+
+    def __init__(self, endpoint: str, generation: StoreGeneration, *, interval: float, timeout: float = 10.0,
+                 user: str | None = None, digest: bool = False) -> None:
+        self.endpoint = endpoint
+        self.generation = generation
+        self.interval = interval
+        self.timeout = timeout
+        self._user, self._digest = user, digest
+        #: the hash of the last probe's per-graph counts (None before the first)
+        self.version: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._notified_at = -self.NOTIFY_EVERY
+
+    def notify(self, reason: str) -> float:
+        """An explicit bump (``jakgraph push --notify``: the backend was just written); 0 when done, else the
+        seconds to wait (at most one bump per :attr:`NOTIFY_EVERY`, so the caches cannot be kept empty)."""
+        with self._lock:
+            wait = self._notified_at + self.NOTIFY_EVERY - time.monotonic()
+            if wait > 0:
+                return wait
+            self._notified_at = time.monotonic()
+        self.generation.bump(reason)
+        return 0.0
+
+    def probe(self) -> bool:
+        """Count now; True (and the generation bumped) when the counts changed since the last probe."""
+        store = RemoteStore(self.endpoint, timeout=self.timeout, user=self._user, digest=self._digest)
+        try:
+            rows = store.query(self.PROBE)
+        finally:
+            store.close()
+        assert isinstance(rows, ox.QuerySolutions)
+        counts = sorted(f"{row['g']} {row['n'].value}" for row in rows)
+        version = hashlib.sha256("\n".join(counts).encode()).hexdigest()[:16]
+        with self._lock:
+            changed = self.version is not None and version != self.version
+            self.version = version
+        if changed:
+            self.generation.bump(f"backend content changed ({version})")
+        return changed
+
+    def start(self) -> None:
+        """Probe in the background (no-op when running, or when ``interval`` is 0: probing off)."""
+        with self._lock:
+            if self.interval <= 0 or (self._thread is not None and self._thread.is_alive()):
+                return
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="jakgraph-backend-watch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(self.timeout + 1)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.probe()
+            except (JakgraphError, httpx.HTTPError) as err:
+                log.debug("backend probe failed: %s", err)
+            if self._stop.wait(self.interval):
+                return
 
 
 def _iris(graphs: Any) -> list[str]:

@@ -26,7 +26,7 @@ from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import load_file
 from jakgraph.stores.ondisk import curated_fingerprint, open_persistent
-from jakgraph.stores.remote import RemoteEngine, RemoteStore
+from jakgraph.stores.remote import BackendWatch, RemoteEngine, RemoteStore
 
 if TYPE_CHECKING:  # the pool module is imported by the embedded engine's factory (web/state.py)
     from jakgraph.engine.pool import WorkerPool
@@ -104,18 +104,27 @@ class ServedEngine:
     pool: WorkerPool | None = None
     #: the result cache (None when ``cache_bytes`` is 0); keyed on the store generation
     cache: ResultCache | None = None
+    #: with a remote backend: what keeps the generation following the backend's content
+    watch: BackendWatch | None = None
 
 
 def make_engine(graph: BuiltGraph, settings: Settings, embedded: Callable[[BuiltGraph, Settings], WorkerPool],
                 generation: StoreGeneration) -> ServedEngine:
     """The engine behind /sparql: the remote endpoint or ``embedded(graph, settings)``, behind the cache."""
     pool: WorkerPool | None = None
+    watch: BackendWatch | None = None
     inner: QueryEngine
-    if settings.backend_url:
-        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout, base_iri=settings.base_url)
+    if settings.backend_url:  # its probed content is the generation; its cached answers age out too
+        watch = BackendWatch(settings.backend_url, generation, interval=settings.backend_probe_seconds,
+                             timeout=settings.query_timeout)
+        inner = RemoteEngine(settings.backend_url, timeout=settings.query_timeout, base_iri=settings.base_url,
+                             max_rows=settings.max_result_rows, watch=watch,
+                             timeout_parameter=settings.backend_timeout_parameter)
+        watch.start()
     else:
         inner = pool = embedded(graph, settings)
     if settings.cache_bytes <= 0:
-        return ServedEngine(inner, pool)
-    cache = ResultCache(max_bytes=settings.cache_bytes, max_entries=settings.cache_entries, generation=generation)
-    return ServedEngine(CachingEngine(inner, cache), pool, cache)
+        return ServedEngine(inner, pool, watch=watch)
+    cache = ResultCache(max_bytes=settings.cache_bytes, max_entries=settings.cache_entries, generation=generation,
+                        ttl=settings.backend_cache_ttl if settings.backend_url else None)
+    return ServedEngine(CachingEngine(inner, cache), pool, cache, watch)

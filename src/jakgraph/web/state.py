@@ -24,6 +24,7 @@ from jakgraph.engine.pool import WorkerPool
 from jakgraph.namespaces import PREFIXES
 from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.remote import BackendWatch
 from jakgraph.stores.served import StoreOrigin, make_engine, open_graph
 from jakgraph.stores.writer import CommitResult, GraphWriter
 
@@ -62,6 +63,8 @@ class AppState:
     pool: WorkerPool | None = None
     #: the result cache in front of the engine (None when turned off)
     result_cache: ResultCache | None = None
+    #: with ``--backend``: the probe that makes the backend's content the generation (``POST /backend/changed``)
+    backend_watch: BackendWatch | None = None
     caches: Caches = field(default_factory=Caches)
     #: the one writer of the live store, made at the first curator write (``writer()``)
     _writer: GraphWriter | None = field(default=None, repr=False)
@@ -71,6 +74,7 @@ class AppState:
         if self.engine is None:
             served = make_engine(self.graph, self.settings, embedded_engine, self.generation)
             self.engine, self.pool, self.result_cache = served.engine, served.pool, served.cache
+            self.backend_watch = served.watch
 
     @classmethod
     def create(cls, settings: Settings) -> AppState:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from jakgraph.web.routers import (
+    backend,
     dataset,
     downloads,
     examples,
@@ -21,6 +22,8 @@ from jakgraph.web.routers import (
 )
 
 ROUTERS: list[APIRouter] = [health.router, update.router, graph_store.router]
+# backend mode (issue 13): the explicit bump of the backend's version after a push
+ROUTERS += [backend.router]
 # the SPARQL 1.1 Protocol for queries and the Service Description (issue 4), the prefixes it knows
 ROUTERS += [sparql.router, prefixes.router]
 # the researcher's web (issue 5): pages, then the dereferenceable IRI folders
