@@ -752,6 +752,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="Virtuoso's NumberOfBuffers (8 KiB each; default: size/50, at least 10000)")
     parser.add_argument("--quick", action="store_true", help="10k and 100k, 2-s cells, one load each")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"the markdown file (default {RESULTS})")
     parser.add_argument("--work", type=Path, default=None,
                         help="where the temporary folder goes (10M triples need about 10 GB free)")
     args = parser.parse_args(argv)
@@ -801,10 +802,10 @@ def main(argv: list[str] | None = None) -> int:
                 + ("" if isinstance(support, str) else
                    f"; Virtuoso NumberOfBuffers {args.virtuoso_buffers or 'size/50 (at least 10000)'}"))
     text = report(loads, queries, time.perf_counter() - started, settings, notes)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(text, encoding="utf-8")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
     print(text)
-    print(f"written to {RESULTS}", file=sys.stderr)
+    print(f"written to {args.output}", file=sys.stderr)
     return 0
 
 
