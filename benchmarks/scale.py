@@ -395,6 +395,8 @@ def query_rows(size: int, data: Path, curated_nq: Path, curated_nt: Path, jak_di
     targets["jakgraph (memory, no cache)"] = ([jak, "serve", "--load", str(data), "--cache-mb", "0"], "/sparql",
                                               quiet, long)
     targets["jakgraph (disk, cache)"] = ([jak, "serve", "--store", str(jak_dir)], "/sparql", quiet, long)
+    targets["jakgraph (disk, no cache)"] = ([jak, "serve", "--store", str(jak_dir), "--cache-mb", "0"], "/sparql",
+                                            quiet, long)
     targets["oxigraph server (memory)"] = ([str(BIN / "oxigraph"), "serve", "--union-default-graph"], "/query", {}, 60)
     targets["oxigraph server (disk)"] = ([str(BIN / "oxigraph"), "serve", "--location", str(ox_dir),
                                           "--union-default-graph"], "/query", {}, patience(size, 120))
@@ -679,7 +681,8 @@ def embedded_or_backend(loads: list[LoadRow], queries: dict[int, dict[str, Query
     setups = [  # label, load row prefix, uncached server, cached server
         ("jakgraph embedded (`serve --load`, memory)", "jakgraph in memory", "jakgraph (memory, no cache)",
          "jakgraph (memory, cache)"),
-        ("jakgraph embedded (`serve --store`, disk)", "jakgraph load (disk)", None, "jakgraph (disk, cache)"),
+        ("jakgraph embedded (`serve --store`, disk)", "jakgraph load (disk)", "jakgraph (disk, no cache)",
+         "jakgraph (disk, cache)"),
         ("jakgraph → Virtuoso (`serve --backend`)", "virtuoso bulk", "jakgraph → virtuoso (no cache)",
          "jakgraph → virtuoso (cache)"),
         ("Virtuoso alone", "virtuoso bulk", "virtuoso (alone)", None),
