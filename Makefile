@@ -61,11 +61,12 @@ check: $(STAMP)
 	$(BIN)/ruff check src tests
 	$(BIN)/mypy
 
+# flags through BENCH_ARGS, e.g. make bench BENCH_ARGS=--quick, make bench-scale BENCH_ARGS="--sizes 10000,100000"
 bench: build
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 bench-scale: build
-	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
 .PHONY: bench-validate
 bench-validate: build
