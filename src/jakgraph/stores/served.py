@@ -4,6 +4,9 @@
 * ``--store DIR``: the on-disk store in DIR, reopened as it is or rebuilt when the sources changed
   (``ondisk.py``); the query workers open a read-only checkpoint of it, so nothing is reloaded;
 * ``--load FILE ...``: big RDF files bulk-loaded alongside, each in ``graph/loaded/<name>`` (``loaded.py``);
+  in memory (each query worker loads its own copy: fastest queries), or with ``--shared-store`` into a
+  private temporary on-disk store whose read-only checkpoints every worker opens (``ondisk.scratch_store``:
+  one copy of the data whatever the worker count, slower queries; docs/stores.md "Memory");
 * ``--backend URL``: a remote SPARQL 1.1 endpoint answers ``/sparql`` and the pages (``remote.py``).
 
 Whatever answers, a bounded result cache (``engine/cache.py``) sits in front of it, keyed on the store
@@ -14,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rdflib import Dataset
@@ -24,8 +28,14 @@ from jakgraph.engine.cache import CachingEngine, ResultCache
 from jakgraph.errors import JakgraphError
 from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
-from jakgraph.stores.loaded import load_file
-from jakgraph.stores.ondisk import curated_fingerprint, open_persistent
+from jakgraph.stores.loaded import load_file, release_memory
+from jakgraph.stores.ondisk import (
+    SNAPSHOTS_SUBDIR,
+    curated_fingerprint,
+    open_persistent,
+    replace_curated,
+    scratch_store,
+)
 from jakgraph.stores.remote import RemoteEngine, RemoteStore
 
 if TYPE_CHECKING:  # the pool module is imported by the embedded engine's factory (web/state.py)
@@ -42,6 +52,13 @@ class StoreOrigin:
     status: str
     fingerprint: str
     loaded: tuple[str, ...] = ()
+    #: the private temporary on-disk store (``--shared-store``), deleted at exit; None otherwise
+    scratch: Path | None = None
+
+    @property
+    def snapshots(self) -> Path | None:
+        """Where the query workers' read-only checkpoints go (None: the workers load in-memory copies)."""
+        return self.scratch / SNAPSHOTS_SUBDIR if self.scratch is not None else None
 
     def describe(self, settings: Settings) -> str:
         """One line for the start-up message."""
@@ -52,6 +69,8 @@ class StoreOrigin:
             how = {"reused": "reopened as it was", "rebuilt": "sources changed: curated graphs rebuilt",
                    "created": "created"}.get(self.status, self.status)
             return f"store {settings.store_dir} ({how}{loaded})"
+        if self.scratch is not None:
+            return f"temporary on-disk store {self.scratch}, shared by the query workers, deleted at exit{loaded}"
         return f"in-memory store{loaded}"
 
 
@@ -80,17 +99,23 @@ def open_graph(settings: Settings, generation: StoreGeneration | None = None) ->
         generation.bump(f"remote {backend}")
         return built, StoreOrigin("remote", "remote:" + backend)
     status: str  # an on-disk store's Status, or "built"
+    scratch: Path | None = None
     if settings.store_dir is not None:
         opened = open_persistent(settings.store_dir, validate=True, generation=generation)
         built, status, fingerprint = opened.built, str(opened.status), opened.fingerprint
     else:
         built, status, fingerprint = build_graph(validate=True), "built", curated_fingerprint()
-        generation.bump("built in memory")
+        if settings.shared_store:  # the curated graphs move to a private on-disk store; the files load there
+            shared = scratch_store()
+            replace_curated(shared.store, built.store)
+            built.store, scratch = shared.store, shared.directory
+        generation.bump("built in memory" if scratch is None else f"built into {scratch}")
     generation.fingerprint = fingerprint
     loaded = tuple(load_file(built.store, path, progress=sys.stderr, generation=generation).graph for path in files)
     if files:
         built.store.flush()
-    return built, StoreOrigin(status, fingerprint, loaded)
+        release_memory()  # the bulk loader's buffers, freed but still held by the allocator
+    return built, StoreOrigin(status, fingerprint, loaded, scratch)
 
 
 @dataclass(frozen=True)
