@@ -12,7 +12,7 @@ import pytest
 
 from jakgraph.settings import Settings
 from jakgraph.stores.ondisk import SCRATCH_PREFIX, remove_stale_scratch, scratch_store
-from jakgraph.stores.served import open_graph
+from jakgraph.stores.served import copies_too_big, memory_available, open_graph, resident_bytes
 from jakgraph.web.state import embedded_engine
 
 
@@ -55,7 +55,7 @@ def test_a_normal_exit_removes_the_folder(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow  # builds and validates the curated graph
-def test_shared_store_setting_moves_the_graph_to_disk_and_points_the_workers_at_it(tmp_path: Path,
+def test_shared_store_setting_moves_the_graph_to_disk_and_points_the_workers_at_it(tmp_path: Path, built,
                                                                                    monkeypatch) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr("tempfile.tempdir", None)  # tempfile caches the folder it picked
@@ -64,7 +64,8 @@ def test_shared_store_setting_moves_the_graph_to_disk_and_points_the_workers_at_
     try:
         assert origin.scratch is not None and origin.scratch.parent == tmp_path
         assert "temporary on-disk store" in origin.describe(settings)
-        assert len(graph.store) > 1000  # the curated graphs moved in
+        assert len(graph.store) == len(built.store)  # the curated graphs moved in, every quad
+        assert set(graph.store.named_graphs()) == set(built.store.named_graphs())
         assert (origin.scratch / "oxigraph" / "CURRENT").exists()
         pool = embedded_engine(graph, settings, origin)
         assert pool.snapshots == origin.scratch / "snapshots"
@@ -72,3 +73,18 @@ def test_shared_store_setting_moves_the_graph_to_disk_and_points_the_workers_at_
     finally:
         del graph
         shutil.rmtree(origin.scratch or tmp_path / "none", ignore_errors=True)
+
+
+def test_copies_too_big_for_the_memory_available() -> None:
+    mib = 2**20
+    # 1M triples: 330 MiB a copy, three workers' copies
+    assert not copies_too_big(330 * mib, 3, 21_000 * mib)  # a 24 GB machine: copies, fastest queries
+    assert copies_too_big(330 * mib, 3, 1_000 * mib)  # 1 GB available: one shared on-disk copy
+    assert copies_too_big(330 * mib, 3, 1_237 * mib) and not copies_too_big(330 * mib, 3, 1_238 * mib)  # 80 %
+
+
+@pytest.mark.skipif(not Path("/proc/meminfo").exists(), reason="Linux /proc")
+def test_memory_figures_are_read_from_proc() -> None:
+    resident, available = resident_bytes(), memory_available()
+    assert resident is not None and 10 * 2**20 < resident
+    assert available is not None and available > 0

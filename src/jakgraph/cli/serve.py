@@ -42,11 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="bulk-load RDF files (.ttl .nt .nq .trig .rdf .owl .jsonld), OBO ontologies (.obo) "
                              "and HPO annotations (.hpoa), optionally .gz, "
                              "alongside, each into graph/loaded/<name>")
-    stores.add_argument("--shared-store", action="store_true", default=None,
+    stores.add_argument("--shared-store", action=argparse.BooleanOptionalAction, default=None,
                         help="hold the store in a private temporary on-disk store (deleted at exit) whose read-only "
                              "checkpoints every query worker opens: one copy of the data in memory whatever the "
-                             "worker count, at the price of slower queries (docs/stores.md \"Memory\"; without it "
-                             "each worker loads its own in-memory copy; JAKGRAPH_SHARED_STORE)")
+                             "worker count, at the price of slower queries; --no-shared-store: each worker loads "
+                             "its own in-memory copy (default: in-memory copies unless the files loaded make them "
+                             "too big for the memory available; docs/stores.md \"Memory\"; JAKGRAPH_SHARED_STORE)")
     stores.add_argument("--backend", default=None, metavar="URL",
                         help="answer /sparql and the pages from this remote SPARQL 1.1 query endpoint "
                              "(fill it first with `jakgraph push`; JAKGRAPH_BACKEND)")
