@@ -11,7 +11,6 @@ its own when its socket closes or its parent goes away.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import socket
 import sys
@@ -56,10 +55,6 @@ def _load(config: dict[str, object]) -> ox.Store:
     store = ox.Store()
     if dump:
         store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
-        # the bulk loader's buffers, freed but kept by glibc: give them back (at 1M triples, tens of MiB a worker)
-        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
-        if trim is not None:
-            trim(0)
     return store
 
 
