@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     #: RDF files bulk-loaded alongside the curated graph at start, each into graph/loaded/<name>;
     #: JAKGRAPH_LOAD, separated by the path separator (":" on Unix)
     load_files: Annotated[tuple[Path, ...], NoDecode] = Field((), validation_alias="JAKGRAPH_LOAD")
+    #: without ``store_dir``: hold the store in a private temporary on-disk store that every query worker opens
+    #: read-only (one copy of the data whatever the worker count; slower queries: docs/stores.md "Memory");
+    #: False: each worker loads an in-memory copy; None (default): in-memory copies unless the files loaded
+    #: make them too big for the memory available
+    shared_store: bool | None = None
     #: a remote SPARQL 1.1 query endpoint that answers /sparql and the pages instead of the embedded store
     backend_url: str | None = Field(None, validation_alias="JAKGRAPH_BACKEND")
     #: seconds between probes of the backend's content (a count per named graph; a change starts every cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import socket
 from pathlib import Path
 
@@ -41,6 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="bulk-load RDF files (.ttl .nt .nq .trig .rdf .owl .jsonld), OBO ontologies (.obo) "
                              "and HPO annotations (.hpoa), optionally .gz, "
                              "alongside, each into graph/loaded/<name>")
+    stores.add_argument("--shared-store", action=argparse.BooleanOptionalAction, default=None,
+                        help="hold the store in a private temporary on-disk store (deleted at exit) whose read-only "
+                             "checkpoints every query worker opens: one copy of the data in memory whatever the "
+                             "worker count, at the price of slower queries; --no-shared-store: each worker loads "
+                             "its own in-memory copy (default: in-memory copies unless the files loaded make them "
+                             "too big for the memory available; docs/stores.md \"Memory\"; JAKGRAPH_SHARED_STORE)")
     stores.add_argument("--backend", default=None, metavar="URL",
                         help="answer /sparql and the pages from this remote SPARQL 1.1 query endpoint "
                              "(fill it first with `jakgraph push`; JAKGRAPH_BACKEND)")
@@ -61,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 #: flag (argparse destination) -> setting, for the flags that set one setting as they are
 _FLAGS = {"host": "host", "port": "port", "query_workers": "query_workers", "timeout": "query_timeout",
           "max_rows": "max_result_rows", "access_log": "access_log", "store": "store_dir",
-          "backend": "backend_url"}
+          "backend": "backend_url", "shared_store": "shared_store"}
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -110,6 +117,10 @@ def check_port(host: str, port: int) -> None:
             raise JakgraphError(f"cannot listen on {host}:{port}: {err.strerror}") from None
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run(args: argparse.Namespace) -> int:
     # lazy: the web stack (uvicorn, FastAPI, the app) loads to serve, not when `jakgraph --help` lists commands
     import uvicorn
@@ -119,6 +130,9 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     check_port(settings.host, settings.port)
+    # SIGTERM ends the interpreter normally, so exit handlers run (the private store of --shared-store is
+    # deleted by one): uvicorn stops gracefully, then re-raises the signal it caught to this handler
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     app = create_app(settings)
     quads = len(app.state.jak.graph.store)
     host = f"[{settings.host}]" if ":" in settings.host else settings.host

@@ -6,6 +6,9 @@ Layout of ``DIR``::
     DIR/jakgraph-store.json   what jakgraph built into it: the fingerprint of the curated sources, when
     DIR/snapshots/            read-only checkpoints (hard links) the query workers open while serving
 
+``serve --load FILE --shared-store`` uses the same layout in a private temporary folder
+(:func:`scratch_store`), deleted at exit: the workers share one on-disk copy instead of loading their own.
+
 The fingerprint is a SHA-256 over the curated files (ontology, data, shapes, examples and the derivation
 rules: each file's path relative to the checkout and its bytes) and the package version. Opening a store
 whose recorded fingerprint matches reuses it as it is: no parsing, no derivation, no validation (it was
@@ -19,6 +22,7 @@ curated sources do not change; a change of sources rebuilds from the files, whic
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -162,6 +166,70 @@ def open_store_dir(directory: Path, *, create: bool = True) -> ox.Store:
             raise StoreInUse(f"{directory}: the store is open elsewhere (a running `jakgraph serve --store`?); "
                              f"stop it first ({text})") from None
         raise StoreError(f"{directory}: cannot open the store: {text}") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# a private temporary store (``serve --load FILE --shared-store``)
+
+SCRATCH_PREFIX = "jakgraph-shared-"
+_OWNER_FILE = "owner.pid"
+
+
+@dataclass
+class ScratchStore:
+    """An on-disk store in a private temporary folder, deleted when the process exits.
+
+    Why: query workers that each load the data into memory hold one copy each (at 1M triples, 357 MiB per
+    worker); workers that open read-only checkpoints of one on-disk store share it through the page cache,
+    which is not in anyone's resident memory. The folder goes at interpreter exit (``atexit``: a normal end,
+    Ctrl-C, or SIGTERM, which uvicorn turns into a normal end); a folder left by a process killed with
+    SIGKILL is removed by the next :func:`scratch_store` once its owner is gone."""
+
+    store: ox.Store
+    directory: Path
+
+    @property
+    def snapshots(self) -> Path:
+        return self.directory / SNAPSHOTS_SUBDIR
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def scratch_store(parent: Path | None = None) -> ScratchStore:
+    """A new empty on-disk store in a private folder under ``parent`` (default: the temporary folder,
+    ``TMPDIR``; keep that on a disk: a store on a tmpfs is held in memory after all)."""
+    root = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    remove_stale_scratch(root)
+    directory = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=str(root)))
+    (directory / _OWNER_FILE).write_text(f"{os.getpid()}\n", encoding="ascii")
+    scratch = ScratchStore(ox.Store(str(store_path(directory))), directory)
+    atexit.register(scratch.remove)
+    return scratch
+
+
+def remove_stale_scratch(root: Path) -> list[Path]:
+    """Remove the scratch folders under ``root`` whose owning process is gone; the folders removed."""
+    removed = []
+    for folder in root.glob(SCRATCH_PREFIX + "*"):
+        try:
+            owner = int((folder / _OWNER_FILE).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue  # not ours, or being created
+        if not _alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 * ``--store DIR``: the on-disk store in DIR, reopened as it is or rebuilt when the sources changed
   (``ondisk.py``); the query workers open a read-only checkpoint of it, so nothing is reloaded;
 * ``--load FILE ...``: big RDF files bulk-loaded alongside, each in ``graph/loaded/<name>`` (``loaded.py``);
+  in memory (each query worker loads its own copy: fastest queries), or with ``--shared-store`` into a
+  private temporary on-disk store whose read-only checkpoints every worker opens (``ondisk.scratch_store``:
+  one copy of the data whatever the worker count, slower queries; docs/stores.md "Memory");
 * ``--backend URL``: a remote SPARQL 1.1 endpoint answers ``/sparql`` and the pages (``remote.py``).
 
 Whatever answers, a bounded result cache (``engine/cache.py``) sits in front of it, keyed on the store
@@ -14,8 +17,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyoxigraph as ox
 from rdflib import Dataset
 
 from jakgraph.build.pipeline import BuiltGraph, build_graph
@@ -24,8 +29,13 @@ from jakgraph.engine.cache import CachingEngine, ResultCache
 from jakgraph.errors import JakgraphError
 from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
-from jakgraph.stores.loaded import load_file
-from jakgraph.stores.ondisk import curated_fingerprint, open_persistent
+from jakgraph.stores.loaded import load_file, release_memory
+from jakgraph.stores.ondisk import (
+    SNAPSHOTS_SUBDIR,
+    curated_fingerprint,
+    open_persistent,
+    scratch_store,
+)
 from jakgraph.stores.remote import BackendWatch, RemoteEngine, RemoteStore
 
 if TYPE_CHECKING:  # the pool module is imported by the embedded engine's factory (web/state.py)
@@ -42,6 +52,13 @@ class StoreOrigin:
     status: str
     fingerprint: str
     loaded: tuple[str, ...] = ()
+    #: the private temporary on-disk store (``--shared-store``), deleted at exit; None otherwise
+    scratch: Path | None = None
+
+    @property
+    def snapshots(self) -> Path | None:
+        """Where the query workers' read-only checkpoints go (None: the workers load in-memory copies)."""
+        return self.scratch / SNAPSHOTS_SUBDIR if self.scratch is not None else None
 
     def describe(self, settings: Settings) -> str:
         """One line for the start-up message."""
@@ -52,6 +69,8 @@ class StoreOrigin:
             how = {"reused": "reopened as it was", "rebuilt": "sources changed: curated graphs rebuilt",
                    "created": "created"}.get(self.status, self.status)
             return f"store {settings.store_dir} ({how}{loaded})"
+        if self.scratch is not None:
+            return f"temporary on-disk store {self.scratch}, shared by the query workers, deleted at exit{loaded}"
         return f"in-memory store{loaded}"
 
 
@@ -80,17 +99,79 @@ def open_graph(settings: Settings, generation: StoreGeneration | None = None) ->
         generation.bump(f"remote {backend}")
         return built, StoreOrigin("remote", "remote:" + backend)
     status: str  # an on-disk store's Status, or "built"
+    scratch: Path | None = None
     if settings.store_dir is not None:
         opened = open_persistent(settings.store_dir, validate=True, generation=generation)
         built, status, fingerprint = opened.built, str(opened.status), opened.fingerprint
     else:
         built, status, fingerprint = build_graph(validate=True), "built", curated_fingerprint()
-        generation.bump("built in memory")
+        if settings.shared_store:  # the curated graphs move to a private on-disk store; the files load there
+            scratch = _move_to_scratch(built)
+        generation.bump("built in memory" if scratch is None else f"built into {scratch}")
     generation.fingerprint = fingerprint
+    automatic = settings.shared_store is None and settings.store_dir is None and bool(files)
+    before = resident_bytes() if automatic else None
     loaded = tuple(load_file(built.store, path, progress=sys.stderr, generation=generation).graph for path in files)
     if files:
         built.store.flush()
-    return built, StoreOrigin(status, fingerprint, loaded)
+        release_memory()  # the bulk loader's buffers, freed but still held by the allocator
+    after, available = resident_bytes(), memory_available()
+    if before is not None and after is not None and available is not None:
+        copies = settings.query_workers + 1  # the serving workers and the spare
+        if copies_too_big(after - before, copies, available):
+            print(f"jakgraph: {copies} in-memory copies of the data ({(after - before) / 2**20:,.0f} MiB each) would "
+                  f"not fit in the {available / 2**20:,.0f} MiB available: the query workers share one on-disk "
+                  "store instead (--shared-store; --no-shared-store keeps the copies)", file=sys.stderr, flush=True)
+            scratch = _move_to_scratch(built)
+            release_memory()
+    return built, StoreOrigin(status, fingerprint, loaded, scratch)
+
+
+#: the share of the available memory the workers' in-memory copies may take before the store is shared
+MEMORY_SHARE = 0.8
+
+
+def copies_too_big(copy_bytes: int, copies: int, available_bytes: int) -> bool:
+    """Whether ``copies`` in-memory copies of ``copy_bytes`` each would take more than ``MEMORY_SHARE`` of
+    ``available_bytes`` (the system's available memory, once the server's own copy is in)."""
+    return copy_bytes * copies > MEMORY_SHARE * available_bytes
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory (Linux ``/proc/self/status``); None elsewhere."""
+    return _proc_kib("/proc/self/status", "VmRSS:")
+
+
+def memory_available() -> int | None:
+    """The memory the system can give without swapping (``MemAvailable``); None where unknown."""
+    return _proc_kib("/proc/meminfo", "MemAvailable:")
+
+
+def _proc_kib(path: str, key: str) -> int | None:
+    try:
+        with open(path, encoding="ascii", errors="replace") as lines:
+            for line in lines:
+                if line.startswith(key):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _move_to_scratch(built: BuiltGraph) -> Path:
+    """Move the graph's in-memory store into a new private on-disk one (``ondisk.scratch_store``), through an
+    N-Quads dump and the bulk loader; the in-memory store is dropped. The scratch folder."""
+    shared = scratch_store()
+    source = built.store
+    dump = shared.directory / "move.nq"
+    source.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+    shared.store.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+    dump.unlink()
+    for name in source.named_graphs():  # empty named graphs are not in a dump
+        shared.store.add_graph(name)
+    shared.store.flush()
+    built.store = shared.store
+    return shared.directory
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from jakgraph.engine.pool import WorkerPool
 from jakgraph.namespaces import PREFIXES
 from jakgraph.settings import Settings
 from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.ondisk import SNAPSHOTS_SUBDIR
 from jakgraph.stores.remote import BackendWatch
 from jakgraph.stores.served import StoreOrigin, make_engine, open_graph
 from jakgraph.stores.writer import CommitResult, GraphWriter
@@ -72,7 +73,12 @@ class AppState:
 
     def __post_init__(self) -> None:
         if self.engine is None:
-            served = make_engine(self.graph, self.settings, embedded_engine, self.generation)
+            origin = self.origin
+
+            def embedded(graph: BuiltGraph, settings: Settings) -> WorkerPool:
+                return embedded_engine(graph, settings, origin)
+
+            served = make_engine(self.graph, self.settings, embedded, self.generation)
             self.engine, self.pool, self.result_cache = served.engine, served.pool, served.cache
             self.backend_watch = served.watch
 
@@ -112,12 +118,17 @@ def app_state(request: Request) -> AppState:
     return state
 
 
-def embedded_engine(graph: BuiltGraph, settings: Settings) -> WorkerPool:
-    """The worker-process pool over the graph's store, configured from the settings (not started yet)."""
+def embedded_engine(graph: BuiltGraph, settings: Settings, origin: StoreOrigin | None = None) -> WorkerPool:
+    """The worker-process pool over the graph's store, configured from the settings (not started yet).
+
+    The workers load in-memory copies of the store, except over an on-disk store (``--store DIR``, or the
+    private one of ``--shared-store``, named by ``origin``): then they open read-only checkpoints of it."""
     # Turtle, TriG, N3 and RDF/XML output may use every project prefix (Turtle keeps only those it uses)
     options = ExecutionOptions(max_rows=settings.max_result_rows, base_iri=settings.base_url,
                                prefixes=PREFIXES, output_prefixes=PREFIXES)
     # an on-disk store (--store DIR): the workers open read-only checkpoints of it in DIR/snapshots
-    snapshots = settings.store_dir / "snapshots" if settings.store_dir is not None else None
+    snapshots = settings.store_dir / SNAPSHOTS_SUBDIR if settings.store_dir is not None else None
+    if snapshots is None and origin is not None:
+        snapshots = origin.snapshots  # --shared-store: the same, in the private temporary store's folder
     return WorkerPool(graph.store, size=settings.query_workers, timeout=settings.query_timeout, options=options,
                       snapshots=snapshots)
