@@ -40,6 +40,7 @@ from jakgraph.engine.wire import HEADER, decode, encode
 from jakgraph.engine.worker import BOOTSTRAP
 from jakgraph.errors import EngineUnavailable, QueryFailed, QueryTimeoutError
 from jakgraph.formats import by_name
+from jakgraph.processes import running
 from jakgraph.sparql.text import query_facts
 
 __all__ = ["WorkerPool"]
@@ -325,7 +326,7 @@ class WorkerPool:
         if not self._started:
             return None
         pids = self.pids
-        return bool(pids) and all(_process_running(pid) for pid in pids)
+        return bool(pids) and all(running(pid) for pid in pids)
 
     # -- queries ---------------------------------------------------------------------------------------
 
@@ -478,17 +479,3 @@ def default_size() -> int:
     """One serving worker per CPU (at least two, so one slow query never stops the endpoint)."""
     return max(2, os.cpu_count() or 2)
 
-
-def _process_running(pid: int) -> bool:
-    """Whether the process runs (a killed worker not yet reaped is a zombie: not running)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True

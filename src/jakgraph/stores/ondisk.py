@@ -42,6 +42,7 @@ from rdflib import Dataset, Graph
 from jakgraph import __version__, paths
 from jakgraph.build.sources import curated_sources, rdf_files
 from jakgraph.errors import StoreError, StoreInUse
+from jakgraph.processes import running
 from jakgraph.stores.bridge import store_to_dataset
 from jakgraph.stores.generation import StoreGeneration
 from jakgraph.stores.loaded import is_loaded_graph
@@ -216,20 +217,11 @@ def remove_stale_scratch(root: Path) -> list[Path]:
             owner = int((folder / _OWNER_FILE).read_text(encoding="ascii").strip())
         except (OSError, ValueError):
             continue  # not ours, or being created
-        if not _alive(owner):
+        if not running(owner):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ---------------------------------------------------------------------------------------------------
