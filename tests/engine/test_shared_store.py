@@ -8,7 +8,6 @@ store folder is gone once the server ends on SIGTERM.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from generate_support import write_generated
 
 import server_support
 from writes_support import AUTH, TOKEN
@@ -55,19 +56,11 @@ print(before, rss())
 """
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("jakgraph_bench_generate", ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("shared") / "gen-200k.nt"
-    assert _generator().write_file(path, TRIPLES) == TRIPLES
-    return path
+    return write_generated(path, TRIPLES)
 
 
 def one_copy(path: Path) -> tuple[float, float]:

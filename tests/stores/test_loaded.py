@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import io
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
+from generate_support import write_generated
 from jakgraph.cli import main
 from jakgraph.errors import JakgraphError, SourceError
 from jakgraph.namespaces import LOADED_GRAPHS
@@ -25,23 +25,12 @@ from jakgraph.stores.loaded import (
 )
 from jakgraph.stores.ondisk import open_store_dir
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("jakgraph_bench_generate", ROOT / "benchmarks" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """50k triples in jakgraph's schema (the benchmark's generator at a test size)."""
     path = tmp_path_factory.mktemp("gen") / "gen-50k.nt"
-    assert _generator().write_file(path, 50_000) == 50_000
-    return path
+    return write_generated(path, 50_000)
 
 
 def snapshot(store: ox.Store) -> tuple[int, str, tuple[str, ...]]:
