@@ -18,7 +18,8 @@ from jakgraph.cli import main
 from jakgraph.engine.cache import ResultCache
 from jakgraph.namespaces import LETTER_GRAPH
 from jakgraph.settings import Settings
-from jakgraph.stores.remote import graphs_to_push, notify_server, push
+from jakgraph.stores.generation import StoreGeneration
+from jakgraph.stores.remote import BackendWatch, graphs_to_push, notify_server, push
 from virtuoso_support import Virtuoso, require
 
 from server_support import Server, app_client, free_port, oxigraph, running
@@ -49,6 +50,15 @@ def _ask(client: TestClient, text: str) -> tuple[str, str]:
     return answer.headers.get("x-cache", ""), " ".join(answer.text.split()[1:])
 
 
+def _counted(client: TestClient, within: float = 30) -> None:
+    """Wait for the backend watch's first count (it bumps the generation: answers cached before it go)."""
+    watch = client.app.state.jak.backend_watch  # type: ignore[attr-defined]
+    deadline = time.monotonic() + within
+    while watch.version is None:
+        assert time.monotonic() < deadline, "the backend watch never counted"
+        time.sleep(0.05)
+
+
 def _until_changed(client: TestClient, text: str, before: str, within: float) -> tuple[str, str, float]:
     """Ask until the answer differs from ``before``; (X-Cache, answer, seconds) or fail after ``within``."""
     started = time.monotonic()
@@ -74,6 +84,7 @@ def _oxigraph_update(server: Server) -> Callable[[str], None]:
 
 
 def _sees_a_direct_write(client: TestClient, update: Callable[[str], None], probe: float) -> None:
+    _counted(client)
     first = _ask(client, COUNT)
     assert first[0] == "miss" and _ask(client, COUNT) == ("hit", first[1])
     update(INSERT)
@@ -91,6 +102,20 @@ def test_a_write_in_the_oxigraph_server_is_seen_within_the_probe_interval(oxigra
 
 
 @pytest.mark.server
+def test_a_write_before_the_first_count_is_not_missed(oxigraph_backend: Server) -> None:
+    """Answers cached before the watch's first count, then a write, then that count: the count is the
+    baseline, so it must start the caches afresh itself, or the write is never seen as a change."""
+    generation = StoreGeneration()
+    watch = BackendWatch(oxigraph_backend.url + "/query", generation, interval=0)
+    cached_under = generation.value
+    _oxigraph_update(oxigraph_backend)(INSERT)
+    assert watch.probe() is False                 # nothing to compare with yet ...
+    assert generation.value != cached_under       # ... but what was cached before it is gone
+    settled = generation.value
+    assert watch.probe() is False and generation.value == settled   # no change: no bump
+
+
+@pytest.mark.server
 @pytest.mark.slow
 def test_a_write_that_keeps_every_count_is_seen_within_the_ttl(oxigraph_backend: Server) -> None:
     update = _oxigraph_update(oxigraph_backend)
@@ -98,6 +123,7 @@ def test_a_write_that_keeps_every_count_is_seen_within_the_ttl(oxigraph_backend:
     settings = Settings(backend_url=oxigraph_backend.url + "/query", backend_probe_seconds=0.3,
                         backend_cache_ttl=2, access_log="")
     with app_client(None, settings) as client:
+        _counted(client)
         assert _ask(client, VALUE) == ("miss", "c")
         update(REPLACE)            # the same counts: the probe sees nothing
         time.sleep(1)

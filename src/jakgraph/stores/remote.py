@@ -711,8 +711,11 @@ class BackendWatch:
     own, one query counts the triples of each named graph; when the counts differ from the last probe's,
     the generation is bumped, so the result cache and every page cache keyed on it start afresh. A write
     that keeps every count (one label replaced by another) is caught by the cache's TTL instead
-    (``backend_cache_ttl``). The first probe only records the counts (the generation was bumped when the
-    backend was opened). A probe that fails (the backend down) changes nothing and is retried."""
+    (``backend_cache_ttl``). The first probe bumps the generation too: answers may have been cached before
+    it (the server answers before the watch's thread has counted), and a write made in between would
+    otherwise be in its baseline, never seen as a change. A bump comes after the probe's answer, so
+    whatever was cached before the counts were read is dropped. A probe that fails (the backend down)
+    changes nothing and is retried."""
 
     PROBE = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
     #: the fewest seconds between two explicit bumps (:meth:`notify`: anyone may ask, so it is rate-limited)
@@ -754,8 +757,11 @@ class BackendWatch:
         counts = sorted(f"{row['g']} {row['n'].value}" for row in rows)
         version = hashlib.sha256("\n".join(counts).encode()).hexdigest()[:16]
         with self._lock:
-            changed = self.version is not None and version != self.version
+            first = self.version is None
+            changed = not first and version != self.version
             self.version = version
+        if first:
+            self.generation.bump("backend content counted")
         if changed:
             self.generation.bump(f"backend content changed ({version})")
         return changed
