@@ -44,8 +44,11 @@ validate: $(STAMP)
 serve: build $(VENDOR_STAMP)
 	$(BIN)/jakgraph serve --host $(HOST) --port $(PORT)
 
+# the whole suite on TEST_WORKERS processes (pytest-xdist; each test module stays on one process, so a
+# module's real servers start once); TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= 2
 test: build $(VENDOR_STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadscope)
 
 # the outputs pasted into README.md and docs/*.md, and docs/schema.md, regenerated from the graph
 docs: $(STAMP)
