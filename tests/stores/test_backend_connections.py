@@ -1,7 +1,7 @@
 """What the backend sees of jakgraph's requests (``serve --backend``), through a real Oxigraph server and a
 real Virtuoso: the engine keeps its connections open across queries (one connection for many sequential
-queries, no more than the concurrent ones), refuses a malformed query without contacting the backend (its
-verdict remembered per text, the same words every time), converts small and large answers alike, and
+queries, no more than the concurrent ones), refuses a malformed query without contacting the backend (the same
+words every time), converts small and large answers alike, and
 authenticates with Digest as ``jakgraph push`` does. The connections are counted by a TCP relay in front
 of the backend (real sockets, every byte passed through)."""
 from __future__ import annotations
@@ -122,7 +122,6 @@ def test_concurrent_queries_open_no_more_connections_than_they_are(relay: Relay)
 
 def test_a_malformed_query_never_reaches_the_backend(relay: Relay) -> None:
     long_text = "SELECT * WHERE { " + " ".join(f"?s <urn:p{n}> ?o{n} ." for n in range(60)) + " FILTER( }"
-    assert len(long_text) > 512  # parsed in a thread, not on the event loop
 
     async def run() -> list[str]:
         engine = RemoteEngine(f"http://127.0.0.1:{relay.port}/query", timeout=10)
@@ -143,7 +142,7 @@ def test_a_malformed_query_never_reaches_the_backend(relay: Relay) -> None:
 
 def test_large_answers_are_converted_whole(backend: str) -> None:
     """An answer over INLINE_BYTES is converted in a thread, small ones on the loop: the same rows either way."""
-    order = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    order = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } ORDER BY ?s ?p ?o"
 
     async def run() -> tuple[int, list[dict], list[int], list[dict]]:
         engine = RemoteEngine(backend, timeout=30, max_rows=100_000)

@@ -33,7 +33,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
@@ -315,40 +314,6 @@ def _syntax_error(text: str, prefixes: dict[str, str], base_iri: str | None) -> 
     return None
 
 
-class _SyntaxVerdicts:
-    """The verdict of :func:`_syntax_error` per query text for one engine's prefixes and base, remembered
-    (LRU, texts up to :data:`REMEMBERED_CHARS`, as :func:`~jakgraph.sparql.text.query_facts` remembers a
-    text's facts): clients repeat their queries, and the parse plus its hop to a thread cost more than the
-    backend's answer to a point lookup. A text up to :data:`INLINE_CHARS` long is parsed on the event loop
-    (measured at 35-60 µs, less than the hop to a thread); a longer one, whose parse can take milliseconds,
-    in a thread."""
-
-    INLINE_CHARS = 512
-    REMEMBERED_CHARS = 4096
-
-    def __init__(self, prefixes: dict[str, str], base_iri: str | None, size: int = 1024) -> None:
-        self._prefixes, self._base_iri, self._size = prefixes, base_iri, size
-        self._known: OrderedDict[str, str | None] = OrderedDict()
-
-    def _parse(self, text: str) -> str | None:
-        return _syntax_error(text, self._prefixes, self._base_iri)
-
-    async def check(self, text: str) -> None:
-        """Raise :class:`QuerySyntaxError` when ``text`` does not parse."""
-        if text in self._known:
-            self._known.move_to_end(text)
-            message = self._known[text]
-        else:
-            message = self._parse(text) if len(text) <= self.INLINE_CHARS else await _in_thread(
-                lambda: self._parse(text))
-            if len(text) <= self.REMEMBERED_CHARS:
-                self._known[text] = message
-                if len(self._known) > self._size:
-                    self._known.popitem(last=False)
-        if message is not None:
-            raise QuerySyntaxError(message)
-
-
 def _error_for(status: int, body: str, endpoint: str) -> JakgraphError:
     message = _first_line(body) or f"HTTP {status}"
     if "SQ199" in message:  # Virtuoso compiles the query past its code vector (e.g. VALUES of thousands)
@@ -478,7 +443,6 @@ class RemoteEngine:
         self._max_connections = max_connections
         self._client: aiohttp.ClientSession | None = None
         self._graphs: tuple[str, ...] | None = None
-        self._verdicts = _SyntaxVerdicts(self.prefixes, base_iri)
 
     async def start(self) -> None:
         if self._client is None:
@@ -501,7 +465,7 @@ class RemoteEngine:
         assert self._client is not None
         started = time.perf_counter()
         _check_form(request.text)
-        await self._verdicts.check(request.text)
+        await _in_thread(lambda: _check_syntax(request.text, self.prefixes, self.base_iri))
         if (rewritten := await rewrite.answer(request, self.query)) is not None:  # the dataset, DESCRIBE
             return rewritten
         text = with_prefixes(request.text, self.prefixes)
