@@ -72,19 +72,19 @@ def _normalise_parts(text: str) -> tuple[str, str]:
     return "".join(out).strip(), "".join(bones)
 
 
-@lru_cache(maxsize=1024)
-def _remembered_key_parts(text: str) -> tuple[str, bool]:
+def _compute_key_parts(text: str) -> tuple[str, bool]:
     normalised, bones = _normalise_parts(text)
     return normalised, _VOLATILE.search(bones) is not None
+
+
+_remembered_key_parts = lru_cache(maxsize=1024)(_compute_key_parts)
 
 
 def _key_parts(text: str) -> tuple[str, bool]:
-    """(normalised text, volatile?): remembered for texts up to 4,096 characters (1,024 of them), since every cached answer starts with
-    them and clients repeat their texts (the Python loop over the tokens costs 15-40 µs a query)."""
-    if len(text) <= _REMEMBERED_CHARS:
-        return _remembered_key_parts(text)
-    normalised, bones = _normalise_parts(text)
-    return normalised, _VOLATILE.search(bones) is not None
+    """(normalised text, volatile?): remembered for texts up to 4,096 characters (1,024 of them), since
+    every cached answer starts with them and clients repeat their texts (the Python loop over the tokens
+    costs 15-40 µs a query)."""
+    return _remembered_key_parts(text) if len(text) <= _REMEMBERED_CHARS else _compute_key_parts(text)
 
 
 def normalise_query(text: str) -> str:

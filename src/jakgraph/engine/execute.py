@@ -105,7 +105,7 @@ def execute(store: ox.Store, request: QueryRequest, options: ExecutionOptions,
         return QueryResult(body, fmt, "boolean", None, time.perf_counter() - started)
     if isinstance(result, ox.QuerySolutions):
         fmt = _format_for(request.solutions_format, "SELECT", SOLUTIONS_FORMATS)
-        body, count = _serialise_solutions(result, fmt, options.max_rows,
+        body, count = serialise_solutions(result, fmt, options.max_rows,
                                            lambda: _evaluate(store, request.text, options, prefixes, arguments))
         return QueryResult(body, fmt, "solutions", count, time.perf_counter() - started)
     fmt = _format_for(request.graph_format, "CONSTRUCT or DESCRIBE", GRAPH_FORMATS)
@@ -155,8 +155,10 @@ def _format_for(chosen: ResultFormat | None, form: str, offered: tuple[ResultFor
     return chosen
 
 
-def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
-                         again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
+def serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
+                        again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
+    """Solutions in ``fmt`` under the row cap (``again`` gives the same solutions afresh, for the exact
+    count); also how the remote engine caps a backend's answers."""
     sink = _Sink(ceiling=max_rows * _MIN_ROW_BYTES[fmt.name])  # fits: at most max_rows rows
     # pyoxigraph writes to any object with write(bytes); its stub names IO[bytes]
     if _write(lambda: solutions.serialize(sink, fmt.results), sink):  # type: ignore[arg-type]
@@ -164,7 +166,7 @@ def _serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_ro
     # too large to be sure: count exactly (one solution a line in TSV), stopping at the first row over
     counted = _Sink(max_lines=max_rows + 1)  # + the header line
     if not _write(lambda: again().serialize(counted, ox.QueryResultsFormat.TSV), counted):
-        raise ResultLimitError(_too_many("solutions", max_rows))
+        raise ResultLimitError(too_many("solutions", max_rows))
     rows = max(counted.lines - 1, 0)
     if fmt.name == TSV.name:
         return counted.getvalue(), rows
@@ -179,7 +181,7 @@ def _serialise_triples(triples: ox.QueryTriples, fmt: ResultFormat, max_rows: in
         return _prune_prefixes(sink.getvalue(), fmt, prefixes), None
     counted = _Sink(max_lines=max_rows)
     if not _write(lambda: again().serialize(counted, ox.RdfFormat.N_TRIPLES), counted):
-        raise ResultLimitError(_too_many("triples", max_rows))
+        raise ResultLimitError(too_many("triples", max_rows))
     if fmt.name == N_TRIPLES.name:
         return counted.getvalue(), counted.lines
     parsed = ox.parse(counted.getvalue(), ox.RdfFormat.N_TRIPLES)
@@ -236,18 +238,8 @@ def _write(serialise, sink: _Sink) -> bool:  # noqa: ANN001 - zero-argument call
     return True
 
 
-def _too_many(what: str, max_rows: int) -> str:
+def too_many(what: str, max_rows: int) -> str:
+    """The message of a result over the row cap ("solutions" or "triples"), the same whatever the engine."""
     return (f"the result has more than {max_rows} {what}, the most this endpoint returns; "
             "narrow the query, or page through it with ORDER BY, LIMIT and OFFSET")
 
-
-def serialise_solutions(solutions: ox.QuerySolutions, fmt: ResultFormat, max_rows: int,
-                        again) -> tuple[bytes, int | None]:  # noqa: ANN001 - zero-argument callable
-    """Solutions in ``fmt`` under the row cap, as :func:`execute` writes them (``again`` gives the same
-    solutions afresh, for the exact count): the remote engine caps a backend's answers with it."""
-    return _serialise_solutions(solutions, fmt, max_rows, again)
-
-
-def too_many(what: str, max_rows: int) -> str:
-    """The message of a result over the row cap ("solutions" or "triples"), the same whatever the engine."""
-    return _too_many(what, max_rows)
