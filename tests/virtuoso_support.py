@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 
 from server_support import LOOPBACK, free_port
@@ -162,6 +163,17 @@ class Virtuoso:
         statements = ["DB.DBA.RDF_DEFAULT_USER_PERMS_SET('nobody', 0)"]
         statements += [f"DB.DBA.RDF_GRAPH_USER_PERMS_SET('{iri}', 'nobody', 1)" for iri in graphs]
         self.isql(*statements)
+
+    def push_store(self, store: ox.Store) -> list[str]:
+        """Push ``store``'s project graphs with ``jakgraph push`` through the Digest Graph Store as DBA (the
+        documented recipe); returns the graphs pushed."""
+        from jakgraph.stores.remote import graphs_to_push, push  # lazy: only the tests that push need it
+
+        graphs = graphs_to_push(store)
+        with open(os.devnull, "w") as quiet:
+            push(store, graphs, to=self.sparql, graph_store=self.url + "/sparql-graph-crud-auth",
+                 user=":".join(DBA), digest=True, verify=False, log=quiet)
+        return graphs
 
     def basic_graph_store(self) -> str:
         """A Graph Store endpoint with HTTP Basic authentication beside Virtuoso's Digest one

@@ -138,9 +138,7 @@ def test_a_write_in_virtuoso_is_seen_within_the_probe_interval(tmp_path: Path, b
     require()
     virtuoso = Virtuoso(tmp_path).start()
     try:
-        push(built.store, graphs_to_push(built.store), to=virtuoso.sparql,
-             graph_store=virtuoso.url + "/sparql-graph-crud-auth", user="dba:dba", digest=True, verify=False,
-             log=open(os.devnull, "w"))  # noqa: SIM115
+        virtuoso.push_store(built.store)
 
         def update(text: str) -> None:
             virtuoso.isql("SPARQL " + text)

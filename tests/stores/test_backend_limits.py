@@ -118,9 +118,7 @@ def test_without_the_timeout_parameter_virtuoso_keeps_computing(tmp_path: Path, 
     require()
     server = Virtuoso(tmp_path).start()
     try:
-        push(built.store, graphs_to_push(built.store), to=server.sparql,
-             graph_store=server.url + "/sparql-graph-crud-auth", user="dba:dba", digest=True, verify=False,
-             log=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+        server.push_store(built.store)
         pid = server.process.pid if server.process is not None else 0
         backend = app_client(None, Settings(backend_url=server.sparql, cache_bytes=0, query_timeout=2,
                                             backend_timeout_parameter="", access_log=""))

@@ -68,17 +68,14 @@ def _virtuoso_differs(item: pytest.Item) -> str | None:
 @pytest.fixture(scope="module")
 def virtuoso_backend(built: BuiltGraph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """The app in front of a real Virtuoso (tests/virtuoso_support.py) holding the pushed graph."""
-    from jakgraph.stores.remote import graphs_to_push, push
-    from virtuoso_support import DBA, Virtuoso, require
+    from jakgraph.stores.remote import graphs_to_push
+    from virtuoso_support import Virtuoso, require
 
     require()
     virtuoso = Virtuoso(tmp_path_factory.mktemp("virtuoso-protocol")).start()
     try:
-        graphs = graphs_to_push(built.store)
-        virtuoso.expose_only(graphs)
-        with open("/dev/null", "w") as quiet:
-            push(built.store, graphs, to=virtuoso.sparql, graph_store=virtuoso.url + "/sparql-graph-crud-auth",
-                 user=":".join(DBA), digest=True, log=quiet)
+        virtuoso.expose_only(graphs_to_push(built.store))
+        virtuoso.push_store(built.store)
         settings = Settings(backend_url=virtuoso.sparql, query_timeout=10.0, access_log="")
         with server_support.app_client(None, settings) as client:
             yield client
